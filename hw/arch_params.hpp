@@ -1,0 +1,49 @@
+// Hardware parameters of one DLA instance, as the SystemC model and the reference consume them.
+// Units: cycles for latencies, elements for vector sizes, bits for widths.
+#pragma once
+
+#include <cstdint>
+
+namespace dlasim::hw {
+
+struct ArchParams {
+  double clock_mhz = 1000.0;       // MHz; sets the simulated clock period
+  int pes = 4;                     // processing elements (each works on its own tile)
+  int lanes = 16;                  // vector MAC lanes per PE (one output channel each)
+  int vector_size = 16;            // V: elements per vector dot product
+  int collector_depth = 16;        // accumulators per lane (output pixels per tile)
+  int collector_banks = 2;         // collector banks (one accumulating while others drain to the PPU)
+  int acc_bits = 32;               // saturating accumulator width, two's complement
+  int weight_bits = 8;             // N_w
+  int act_bits = 8;                // N_a
+  int weight_scale_bits = 0;       // M_w; 0 = weights not per-vector scaled
+  int act_scale_bits = 0;          // M_a; 0 = activations not per-vector scaled
+  int scale_product_bits = 0;      // R: scale product rounded to R bits; 0 = keep M_w + M_a bits
+  int mac_latency_cycles = 2;      // multipliers + adder tree pipeline depth
+  int scale_latency_cycles = 1;    // scale product and dot × scale multiplier depth
+  int collector_latency_cycles = 1;
+  int ppu_outputs_per_cycle = 16;  // PPU throughput per PE
+  int ppu_latency_cycles = 4;
+  double weight_buffer_kib = 32.0;  // per PE
+  double input_buffer_kib = 32.0;   // per PE
+
+  // A per-vector scale unit exists when either operand carries per-vector scale codes.
+  bool has_scale_unit() const { return weight_scale_bits > 0 || act_scale_bits > 0; }
+  // Width of the raw scale product M_w + M_a (an operand without per-vector scales contributes 0 bits).
+  int raw_scale_product_bits() const { return weight_scale_bits + act_scale_bits; }
+  // Bits dropped by rounding the scale product (folded into the PPU scale as 2^shift).
+  int scale_product_shift() const {
+    const int raw = raw_scale_product_bits();
+    return (scale_product_bits > 0 && scale_product_bits < raw) ? raw - scale_product_bits : 0;
+  }
+  int scale_product_width() const { return raw_scale_product_bits() - scale_product_shift(); }
+  // Dot-product width of one vector MAC: N_w + N_a + ceil(log2 V) (reference.md §2).
+  int dot_bits() const {
+    int log2v = 0;
+    while ((1 << log2v) < vector_size) ++log2v;
+    return weight_bits + act_bits + log2v;
+  }
+  int64_t peak_macs_per_cycle() const { return int64_t{pes} * lanes * vector_size; }
+};
+
+}  // namespace dlasim::hw

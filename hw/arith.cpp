@@ -1,0 +1,59 @@
+#include "hw/arith.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "quant/int_format.hpp"
+
+namespace dlasim::hw {
+
+std::vector<float> ppu_channel_scales(const LayerJob& job, const ArchParams& arch) {
+  const float act_scale = job.input->coarse_scales.at(0);
+  std::vector<float> scales(job.shape.out_c);
+  for (int64_t k = 0; k < job.shape.out_c; ++k) {
+    scales[k] = std::ldexp(job.weights->coarse_scales[k] * act_scale, arch.scale_product_shift());
+  }
+  return scales;
+}
+
+namespace {
+
+int8_t round_clip(float v, int32_t qmax) {
+  const float r = std::nearbyint(v);
+  const float c = std::min(std::max(r, static_cast<float>(-qmax)), static_cast<float>(qmax));
+  return static_cast<int8_t>(c);
+}
+
+}  // namespace
+
+void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out) {
+  const int32_t qmax = quant::int_format(out.spec.bits).qmax;
+  const int64_t rows = out.shape.rows, cols = out.shape.cols, pc = out.padded_cols();
+  const int v = out.spec.vector_size;
+  const float coarse = out.coarse_scales.at(0);
+  const float inv_coarse = coarse > 0.0f ? 1.0f / coarse : 0.0f;
+  if (out.spec.granularity != quant::Granularity::per_vector) {
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < cols; ++c) out.codes[r * pc + c] = round_clip(staged[r * cols + c] * inv_coarse, qmax);
+    }
+    return;
+  }
+  const float scale_max = static_cast<float>((1u << out.spec.scale_bits) - 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t i = 0; i < out.vectors_per_row; ++i) {
+      const int64_t c0 = i * v, c1 = std::min<int64_t>(cols, c0 + v);
+      float vmax = 0.0f;
+      for (int64_t c = c0; c < c1; ++c) vmax = std::max(vmax, std::fabs(staged[r * cols + c]));
+      uint16_t code = 0;
+      if (vmax > 0.0f) {
+        const float s = vmax / static_cast<float>(qmax);
+        code = static_cast<uint16_t>(std::min(std::nearbyint(s * inv_coarse), scale_max));
+        const float inv_s = static_cast<float>(qmax) / vmax;
+        for (int64_t c = c0; c < c1; ++c) out.codes[r * pc + c] = round_clip(staged[r * cols + c] * inv_s, qmax);
+      }
+      out.vector_scale_codes[r * out.vectors_per_row + i] = code;
+    }
+  }
+}
+
+}  // namespace dlasim::hw

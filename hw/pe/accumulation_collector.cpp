@@ -1,0 +1,61 @@
+#include "hw/pe/accumulation_collector.hpp"
+
+#include "hw/arith.hpp"
+#include "hw/timing.hpp"
+
+namespace dlasim::hw {
+
+AccumulationCollector::AccumulationCollector(sc_core::sc_module_name name, const ArchParams& arch,
+                                             Counters& counters)
+    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
+      banks_(arch.collector_banks,
+             std::vector<int64_t>(std::size_t(arch.pes) * arch.lanes * arch.collector_depth, 0)) {
+  acc_add_ = counters.add("pe.collector.acc_add", "additions",
+                          "acc_bits-wide saturating additions into the accumulation collector (read-modify-write)",
+                          CounterKind::action);
+  saturations_ = counters.add("pe.collector.saturations", "events",
+                              "accumulator additions that clipped at the acc_bits range", CounterKind::event);
+  SC_HAS_PROCESS(AccumulationCollector);
+  SC_THREAD(run);
+}
+
+void AccumulationCollector::run() {
+  while (true) {
+    WavePtr w = psums_in.read();
+    wait_until(w->ready_at);
+    compute(*w);
+    w->ready_at = sc_core::sc_time_stamp() + (w->steps + arch_.collector_latency_cycles) * period_;
+    sums_out.write(w);
+    wait(static_cast<double>(w->steps) * period_);
+  }
+}
+
+void AccumulationCollector::compute(Wave& wave) {
+  std::vector<int64_t>& bank = banks_.at(wave.bank);
+  std::fill(bank.begin(), bank.end(), 0);
+  const int lanes = arch_.lanes;
+  const int64_t depth = arch_.collector_depth;
+  const bool scaled = !wave.psums.empty();
+  uint64_t adds = 0, saturations = 0;
+  for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
+    const Tile& t = wave.tiles[pe];
+    int64_t* acc = bank.data() + pe * lanes * depth;
+    for (int64_t step = 0; step < wave.steps; ++step) {
+      const int64_t d = step % wave.depth;
+      if (d >= t.p_count) continue;
+      const std::size_t base = (pe * wave.steps + step) * lanes;
+      for (int64_t l = 0; l < t.k_count; ++l) {
+        const int64_t psum = scaled ? wave.psums[base + l] : int64_t{wave.dots[base + l]};
+        bool sat = false;
+        acc[l * depth + d] = saturate(acc[l * depth + d] + psum, arch_.acc_bits, &sat);
+        saturations += sat;
+      }
+      adds += t.k_count;
+    }
+  }
+  wave.sums = bank.data();
+  counters_.inc(acc_add_, adds);
+  counters_.inc(saturations_, saturations);
+}
+
+}  // namespace dlasim::hw

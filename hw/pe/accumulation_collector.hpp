@@ -1,0 +1,40 @@
+// Accumulation collector: per PE, `lanes` × `collector_depth` saturating accumulators of acc_bits
+// (two's complement) in each of `collector_banks` banks. A wave accumulates into the bank the MAC array
+// claimed for it; the PPU frees the bank once it has read it. Saturation events are counted.
+//
+// Timing: initiation interval 1 step per cycle; a bank is complete collector_latency_cycles after the
+// wave's last partial sum arrives.
+#pragma once
+
+#include <vector>
+
+#include <systemc>
+
+#include "hw/arch_params.hpp"
+#include "hw/counters.hpp"
+#include "hw/wave.hpp"
+
+namespace dlasim::hw {
+
+class AccumulationCollector : public sc_core::sc_module {
+ public:
+  sc_core::sc_fifo_in<WavePtr> psums_in;
+  sc_core::sc_fifo_out<WavePtr> sums_out;
+
+  AccumulationCollector(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
+
+  // Clears the wave's bank and accumulates its partial sums (wave.psums, or wave.dots without a scale
+  // unit) in step order; sets wave.sums to the bank.
+  void compute(Wave& wave);
+
+ private:
+  void run();
+
+  const ArchParams& arch_;
+  Counters& counters_;
+  sc_core::sc_time period_;
+  std::vector<std::vector<int64_t>> banks_;  // [bank][pe][lane][entry]
+  CounterId acc_add_, saturations_;
+};
+
+}  // namespace dlasim::hw

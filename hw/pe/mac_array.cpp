@@ -1,0 +1,91 @@
+#include "hw/pe/mac_array.hpp"
+
+#include "hw/arith.hpp"
+#include "hw/timing.hpp"
+
+namespace dlasim::hw {
+
+MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters)
+    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
+      zero_vector_(arch.vector_size, 0) {
+  dot_ = counters.add("pe.mac_lane.dot", "dot products",
+                      "V-element vector dot products computed by the MAC lanes (zero padding included)",
+                      CounterKind::action);
+  wbuf_read_bits_ = counters.add("pe.wbuf.read_bits", "bits",
+                                 "weight-buffer bits read into the lanes (vector codes + per-vector scale)",
+                                 CounterKind::action);
+  ibuf_read_bits_ = counters.add("pe.ibuf.read_bits", "bits",
+                                 "input-buffer bits read and broadcast to a PE's lanes (vector codes + scale)",
+                                 CounterKind::action);
+  stall_collector_full_ = counters.add("stall.collector_full", "cycles",
+                                       "cycles the MAC array waited for a free accumulation-collector bank",
+                                       CounterKind::event);
+  SC_HAS_PROCESS(MacArray);
+  SC_THREAD(run);
+}
+
+void MacArray::run() {
+  while (true) {
+    WavePtr w = wave_in.read();
+    const sc_core::sc_time asked = sc_core::sc_time_stamp();
+    w->bank = free_bank_in.read();
+    counters_.inc(stall_collector_full_, to_cycles(sc_core::sc_time_stamp() - asked, period_));
+    compute(*w);
+    w->ready_at = sc_core::sc_time_stamp() + arch_.mac_latency_cycles * period_;
+    dots_out.write(w);
+    wait(static_cast<double>(w->steps) * period_);
+  }
+}
+
+void MacArray::compute(Wave& wave) {
+  const LayerJob& job = *wave.job;
+  const ConvShape& sh = job.shape;
+  const quant::QTensor& wt = *job.weights;
+  const quant::QTensor& in = *job.input;
+  const int v = arch_.vector_size, lanes = arch_.lanes;
+  const int64_t nv = wt.vectors_per_row, depth = wave.depth, steps = wave.steps;
+  const bool scaled = arch_.has_scale_unit();
+  const bool w_pv = !wt.vector_scale_codes.empty(), a_pv = !in.vector_scale_codes.empty();
+  const uint64_t wvec_bits = uint64_t(v) * arch_.weight_bits + arch_.weight_scale_bits;
+  const uint64_t avec_bits = uint64_t(v) * arch_.act_bits + arch_.act_scale_bits;
+
+  const std::size_t n = wave.tiles.size() * steps * lanes;
+  wave.dots.assign(n, 0);
+  if (scaled) {
+    wave.weight_scale.assign(n, 0);
+    wave.act_scale.assign(wave.tiles.size() * steps, 0);
+  }
+  uint64_t dots = 0, wbits = 0, abits = 0;
+  for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
+    const Tile& t = wave.tiles[pe];
+    for (int64_t r = 0; r < sh.kernel_h; ++r) {
+      for (int64_t s = 0; s < sh.kernel_w; ++s) {
+        for (int64_t i = 0; i < nv; ++i) {
+          wbits += t.k_count * wvec_bits;  // each lane loads its weight vector once, holds it `depth` cycles
+          for (int64_t d = 0; d < t.p_count; ++d) {
+            const int64_t step = ((r * sh.kernel_w + s) * nv + i) * depth + d;
+            const int64_t p = t.p0 + d, oh = p / sh.out_w(), ow = p % sh.out_w();
+            const int64_t ih = oh * sh.stride - sh.pad + r, iw = ow * sh.stride - sh.pad + s;
+            const bool inside = ih >= 0 && ih < sh.in_h && iw >= 0 && iw < sh.in_w;
+            const int64_t arow = ih * sh.in_w + iw;
+            const int8_t* a = inside ? in.row_codes(arow) + i * v : zero_vector_.data();
+            abits += avec_bits;
+            const std::size_t base = (pe * steps + step) * lanes;
+            if (scaled) wave.act_scale[pe * steps + step] = !a_pv ? 1 : inside ? in.vector_scale_codes[arow * nv + i] : 0;
+            for (int64_t l = 0; l < t.k_count; ++l) {
+              const int64_t wrow = ((t.k0 + l) * sh.kernel_h + r) * sh.kernel_w + s;
+              wave.dots[base + l] = vector_dot(wt.row_codes(wrow) + i * v, a, v);
+              if (scaled) wave.weight_scale[base + l] = w_pv ? wt.vector_scale_codes[wrow * nv + i] : 1;
+            }
+            dots += t.k_count;
+          }
+        }
+      }
+    }
+  }
+  counters_.inc(dot_, dots);
+  counters_.inc(wbuf_read_bits_, wbits);
+  counters_.inc(ibuf_read_bits_, abits);
+}
+
+}  // namespace dlasim::hw

@@ -1,0 +1,84 @@
+#include "hw/ppu/ppu.hpp"
+
+#include <algorithm>
+
+#include "hw/arith.hpp"
+#include "hw/reference.hpp"
+#include "hw/timing.hpp"
+
+namespace dlasim::hw {
+
+Ppu::Ppu(sc_core::sc_module_name name, const ArchParams& arch, std::vector<LayerResult>& results,
+         Counters& counters)
+    : sc_module(name), arch_(arch), results_(results), counters_(counters), period_(clock_period(arch.clock_mhz)) {
+  fp_mul_ = counters.add("ppu.fp32_mul", "multiplies", "fp32 multiplies (output scaling, quantization, scale codes)",
+                         CounterKind::action);
+  fp_add_ = counters.add("ppu.fp32_add", "additions", "fp32 bias additions", CounterKind::action);
+  compare_ = counters.add("ppu.compare", "comparisons", "fp32 comparisons (ReLU, vector max)", CounterKind::action);
+  recip_ = counters.add("ppu.fp32_recip", "reciprocals", "fp32 reciprocals of per-vector maxima",
+                        CounterKind::action);
+  SC_HAS_PROCESS(Ppu);
+  SC_THREAD(run);
+}
+
+void Ppu::run() {
+  for (int b = 0; b < arch_.collector_banks; ++b) free_bank_out.write(b);
+  while (true) {
+    WavePtr w = sums_in.read();
+    wait_until(w->ready_at);
+    stage_outputs(*w);
+    int64_t busiest = 0;
+    for (const Tile& t : w->tiles) busiest = std::max(busiest, t.k_count * t.p_count);
+    const int64_t busy = (busiest + arch_.ppu_outputs_per_cycle - 1) / arch_.ppu_outputs_per_cycle;
+    wait(static_cast<double>(busy) * period_);
+    free_bank_out.write(w->bank);
+    if (w->last_of_layer) {
+      wait(arch_.ppu_latency_cycles * period_);
+      finish_layer(*w);
+      done_out.write(LayerDone{w->layer});
+    }
+  }
+}
+
+void Ppu::stage_outputs(const Wave& wave) {
+  const LayerJob& job = *wave.job;
+  const int64_t k_total = job.shape.out_c;
+  if (staged_layer_ != wave.layer) {
+    staged_layer_ = wave.layer;
+    channel_scales_ = ppu_channel_scales(job, arch_);
+    staged_.assign(job.shape.out_pixels() * k_total, 0.0f);
+  }
+  const int64_t depth = arch_.collector_depth;
+  uint64_t outputs = 0;
+  for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
+    const Tile& t = wave.tiles[pe];
+    const int64_t* acc = wave.sums + pe * arch_.lanes * depth;
+    for (int64_t l = 0; l < t.k_count; ++l) {
+      const int64_t k = t.k0 + l;
+      for (int64_t d = 0; d < t.p_count; ++d) {
+        staged_[(t.p0 + d) * k_total + k] = ppu_activate(acc[l * depth + d], channel_scales_[k], (*job.bias)[k], job.relu);
+      }
+    }
+    outputs += t.k_count * t.p_count;
+  }
+  counters_.inc(fp_mul_, outputs);
+  counters_.inc(fp_add_, outputs);
+  if (job.relu) counters_.inc(compare_, outputs);
+}
+
+void Ppu::finish_layer(const Wave& wave) {
+  LayerResult& res = results_[wave.layer];
+  res.output = make_output_tensor(*wave.job);
+  ppu_requantize(staged_, res.output);
+  const uint64_t outputs = staged_.size();
+  counters_.inc(fp_mul_, outputs);  // y · (1/s) per output
+  if (res.output.spec.granularity == quant::Granularity::per_vector) {
+    const uint64_t vectors = res.output.shape.rows * res.output.vectors_per_row;
+    counters_.inc(compare_, outputs);  // vector max
+    counters_.inc(recip_, vectors);
+    counters_.inc(fp_mul_, vectors);   // scale code s · (1/γ)
+  }
+  staged_layer_ = SIZE_MAX;
+}
+
+}  // namespace dlasim::hw

@@ -1,0 +1,47 @@
+// Post-processing unit, one per PE (reference.md §2, Fig. 2c): reads a complete collector bank, applies
+// the coarse scales (per-channel weight scale × per-layer activation scale × 2^shift), bias and ReLU in
+// fp32, and re-quantizes the outputs into the layer's output format (per-tensor INT N, or VS-Quant
+// per-vector: vector max → scale → scale code → codes). Vectors run along the output channels.
+//
+// Timing: ceil(outputs of the busiest PE / ppu_outputs_per_cycle) cycles per wave, after which the bank is
+// freed; a layer's last output is written ppu_latency_cycles later. Functionally the outputs of a layer are
+// staged in fp32 and quantized when its last wave is done, which gives the codes a vector-at-a-time
+// pipeline gives; its cost is charged per output above.
+#pragma once
+
+#include <vector>
+
+#include <systemc>
+
+#include "hw/arch_params.hpp"
+#include "hw/counters.hpp"
+#include "hw/layer.hpp"
+#include "hw/wave.hpp"
+
+namespace dlasim::hw {
+
+class Ppu : public sc_core::sc_module {
+ public:
+  sc_core::sc_fifo_in<WavePtr> sums_in;
+  sc_core::sc_fifo_out<int> free_bank_out;
+  sc_core::sc_fifo_out<LayerDone> done_out;
+
+  Ppu(sc_core::sc_module_name name, const ArchParams& arch, std::vector<LayerResult>& results,
+      Counters& counters);
+
+ private:
+  void run();
+  void stage_outputs(const Wave& wave);
+  void finish_layer(const Wave& wave);
+
+  const ArchParams& arch_;
+  std::vector<LayerResult>& results_;
+  Counters& counters_;
+  sc_core::sc_time period_;
+  std::size_t staged_layer_ = SIZE_MAX;
+  std::vector<float> channel_scales_;
+  std::vector<float> staged_;  // [pixel][channel] fp32 outputs of the current layer
+  CounterId fp_mul_, fp_add_, compare_, recip_;
+};
+
+}  // namespace dlasim::hw

@@ -1,0 +1,28 @@
+// Plain C++ reference of one layer with exactly the hardware's arithmetic (design.md §4), written as the
+// naive loop nest, independent of the SystemC model's tiling. Accumulation order for an output (k, p) is
+// the hardware's contract: kernel row r, kernel column s, then vector i — saturation depends on it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "hw/arch_params.hpp"
+#include "hw/layer.hpp"
+
+namespace dlasim::hw {
+
+struct ReferenceResult {
+  quant::QTensor output;         // rows OH·OW, cols K, in the job's output format
+  int64_t saturations = 0;       // accumulator additions that clipped
+};
+
+ReferenceResult reference_layer(const LayerJob& job, const ArchParams& arch);
+
+// The output QTensor of a job (spec, shape, coarse scale set; codes zero).
+quant::QTensor make_output_tensor(const LayerJob& job);
+
+// Throws std::runtime_error naming the layer, the flat index (row, col) and both values at the first
+// difference between the simulated and the reference output (codes, then per-vector scale codes).
+void check_bit_exact(const std::string& layer, const quant::QTensor& simulated, const quant::QTensor& reference);
+
+}  // namespace dlasim::hw

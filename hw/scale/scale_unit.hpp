@@ -1,0 +1,36 @@
+// Per-vector scale unit, one per lane (reference.md §2, Fig. 2b; §3 Eq. 2): multiplies the weight and
+// activation per-vector scale codes (M_w × M_a → M_w + M_a bits), optionally rounds the product to
+// scale_product_bits (round-half-up, saturating; the dropped 2^shift is applied by the PPU), and multiplies
+// the dot product by it. Present only when an operand is per-vector scaled.
+//
+// Timing: initiation interval 1 step per cycle; first result scale_latency_cycles after its input's.
+#pragma once
+
+#include <systemc>
+
+#include "hw/arch_params.hpp"
+#include "hw/counters.hpp"
+#include "hw/wave.hpp"
+
+namespace dlasim::hw {
+
+class ScaleUnit : public sc_core::sc_module {
+ public:
+  sc_core::sc_fifo_in<WavePtr> dots_in;
+  sc_core::sc_fifo_out<WavePtr> psums_out;
+
+  ScaleUnit(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
+
+  // Fills wave.psums = dots × rounded scale product for every busy lane and step.
+  void compute(Wave& wave);
+
+ private:
+  void run();
+
+  const ArchParams& arch_;
+  Counters& counters_;
+  sc_core::sc_time period_;
+  CounterId scale_mul_, psum_mul_;
+};
+
+}  // namespace dlasim::hw

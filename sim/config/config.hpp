@@ -1,0 +1,65 @@
+// Plain configuration structs of one dlasim run. Defaults live here, in the member initializers; the
+// key names, units, ranges and descriptions live once in params.cpp (the declaration table), from which
+// loading, validation and docs/config.md are all derived.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace dlasim::sim {
+
+// Quantization of one operand. Elements are signed INT `bits` with the narrow symmetric range
+// [-(2^(bits-1)-1), 2^(bits-1)-1]; per_vector means VS-Quant two-level scales (reference.md §1.4):
+// an unsigned `scale_bits`-bit code per vector of arch.vector_size elements times an fp32 coarse scale.
+struct OperandQuantConfig {
+  int bits = 8;                          // element bits N
+  std::string granularity = "per_channel";  // weights: per_channel|per_vector; activations: per_tensor|per_vector
+  int scale_bits = 0;                    // M, per-vector scale code bits (per_vector only)
+};
+
+struct QuantConfig {
+  OperandQuantConfig weights{4, "per_vector", 4};
+  OperandQuantConfig activations{4, "per_vector", 6};
+};
+
+struct ArchConfig {
+  double clock_mhz = 1000.0;
+  int pes = 4;
+  int lanes = 16;
+  int vector_size = 16;
+  int collector_depth = 16;
+  int collector_banks = 2;
+  int acc_bits = 32;
+  int scale_product_bits = 0;  // 0 = keep the full weight_scale_bits + act_scale_bits product
+  int mac_latency_cycles = 2;
+  int scale_latency_cycles = 1;
+  int collector_latency_cycles = 1;
+  int ppu_outputs_per_cycle = 16;
+  int ppu_latency_cycles = 4;
+  double weight_buffer_kib = 32.0;
+  double input_buffer_kib = 32.0;
+};
+
+struct WorkloadConfig {
+  std::string layers = "../traces/tiny_cnn.csv";  // layer table, relative to the config file
+  std::string weight_dist = "student_t";          // student_t|laplace|normal
+  std::string act_dist = "student_t";
+  double student_t_dof = 4.0;
+  double bias_rel_std = 0.1;  // bias std relative to the expected pre-activation std
+};
+
+struct RunConfig {
+  std::string name = "default";
+  uint64_t seed = 1;
+};
+
+struct Config {
+  RunConfig run;
+  WorkloadConfig workload;
+  ArchConfig arch;
+  QuantConfig quant;
+  std::string tech = "tech/horowitz_45nm.yaml";  // tech file, relative to the config file
+  std::string config_dir = ".";                  // directory of the loaded file (not a key)
+};
+
+}  // namespace dlasim::sim

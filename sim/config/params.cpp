@@ -1,0 +1,382 @@
+#include "sim/config/params.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace dlasim::sim {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+const std::vector<std::string> kDists = {"student_t", "laplace", "normal"};
+constexpr int kMaxLatency = 1000;
+constexpr double kMaxBufferKib = 1048576.0;  // 1 GiB
+
+// The table. Keys of one section must stay contiguous (resolved_yaml and the docs rely on it).
+std::vector<ParamDecl> make_decls() {
+  return {
+      // run
+      {"run.name", "-", "Run name; names the output directory `out/<run.name>/`.",
+       StringParam{[](Config& c) -> std::string& { return c.run.name; }, true}},
+      {"run.seed", "-", "Seed of all synthetic tensors; the same seed gives byte-identical outputs.",
+       Uint64Param{[](Config& c) -> uint64_t& { return c.run.seed; }}},
+      // workload
+      {"workload.layers", "path", "Layer table (CSV), relative to the config file's directory.",
+       StringParam{[](Config& c) -> std::string& { return c.workload.layers; }, false}},
+      {"workload.weight_dist", "-", "Distribution of synthetic weights.",
+       EnumParam{[](Config& c) -> std::string& { return c.workload.weight_dist; }, kDists}},
+      {"workload.act_dist", "-", "Distribution of synthetic input activations.",
+       EnumParam{[](Config& c) -> std::string& { return c.workload.act_dist; }, kDists}},
+      {"workload.student_t_dof", "-",
+       "Degrees of freedom of the `student_t` distributions (lower = heavier tails).",
+       RealParam{[](Config& c) -> double& { return c.workload.student_t_dof; }, 1.0, 1000.0, false}},
+      {"workload.bias_rel_std", "-",
+       "Bias standard deviation relative to the expected pre-activation standard deviation.",
+       RealParam{[](Config& c) -> double& { return c.workload.bias_rel_std; }, 0.0, 10.0, false}},
+      // arch
+      {"arch.clock_mhz", "MHz", "Clock frequency; converts cycles to time and energy to power.",
+       RealParam{[](Config& c) -> double& { return c.arch.clock_mhz; }, 0.0, 100000.0, true}},
+      {"arch.pes", "PEs", "Number of processing elements.",
+       IntParam{[](Config& c) -> int& { return c.arch.pes; }, 1, 4096}},
+      {"arch.lanes", "lanes",
+       "Vector MAC lanes per PE; each lane holds its own weight vector, the input vector is broadcast.",
+       IntParam{[](Config& c) -> int& { return c.arch.lanes; }, 1, 1024}},
+      {"arch.vector_size", "elements",
+       "Elements V of one lane's dot product per cycle; also the block size of per-vector scaling.",
+       IntParam{[](Config& c) -> int& { return c.arch.vector_size; }, 1, 1024}},
+      {"arch.collector_depth", "entries", "Accumulation collector entries per lane.",
+       IntParam{[](Config& c) -> int& { return c.arch.collector_depth; }, 1, 65536}},
+      {"arch.collector_banks", "banks", "Banks of the accumulation collector.",
+       IntParam{[](Config& c) -> int& { return c.arch.collector_banks; }, 1, 16}},
+      {"arch.acc_bits", "bits", "Width of the saturating accumulators.",
+       IntParam{[](Config& c) -> int& { return c.arch.acc_bits; }, 8, 62}},
+      {"arch.scale_product_bits", "bits",
+       "Width the per-vector scale product is rounded to; 0 keeps the full "
+       "`quant.weights.scale_bits + quant.activations.scale_bits` width. At most that sum.",
+       IntParam{[](Config& c) -> int& { return c.arch.scale_product_bits; }, 0, 32}},
+      {"arch.mac_latency_cycles", "cycles", "Pipeline latency of a vector MAC lane.",
+       IntParam{[](Config& c) -> int& { return c.arch.mac_latency_cycles; }, 1, kMaxLatency}},
+      {"arch.scale_latency_cycles", "cycles", "Pipeline latency of the per-vector scale unit.",
+       IntParam{[](Config& c) -> int& { return c.arch.scale_latency_cycles; }, 0, kMaxLatency}},
+      {"arch.collector_latency_cycles", "cycles", "Read-modify-write latency of the accumulation collector.",
+       IntParam{[](Config& c) -> int& { return c.arch.collector_latency_cycles; }, 0, kMaxLatency}},
+      {"arch.ppu_outputs_per_cycle", "outputs/cycle", "Outputs the post-processing unit finishes per cycle.",
+       IntParam{[](Config& c) -> int& { return c.arch.ppu_outputs_per_cycle; }, 1, 65536}},
+      {"arch.ppu_latency_cycles", "cycles", "Pipeline latency of the post-processing unit.",
+       IntParam{[](Config& c) -> int& { return c.arch.ppu_latency_cycles; }, 0, kMaxLatency}},
+      {"arch.weight_buffer_kib", "KiB", "Weight buffer capacity per PE.",
+       RealParam{[](Config& c) -> double& { return c.arch.weight_buffer_kib; }, 0.0, kMaxBufferKib, true}},
+      {"arch.input_buffer_kib", "KiB", "Input activation buffer capacity per PE.",
+       RealParam{[](Config& c) -> double& { return c.arch.input_buffer_kib; }, 0.0, kMaxBufferKib, true}},
+      // quant
+      {"quant.weights.bits", "bits",
+       "Weight element bits N_w; signed, narrow symmetric range [-(2^(N_w-1)-1), 2^(N_w-1)-1].",
+       IntParam{[](Config& c) -> int& { return c.quant.weights.bits; }, 2, 8}},
+      {"quant.weights.granularity", "-",
+       "`per_channel`: one fp32 scale per output channel; `per_vector`: an integer scale code per "
+       "vector of `arch.vector_size` elements times a per-channel fp32 scale (VS-Quant).",
+       EnumParam{[](Config& c) -> std::string& { return c.quant.weights.granularity; },
+                 {"per_channel", "per_vector"}}},
+      {"quant.weights.scale_bits", "bits",
+       "Bits M_w of the per-vector weight scale code; must be in [1, 16] for `per_vector`, unused otherwise.",
+       IntParam{[](Config& c) -> int& { return c.quant.weights.scale_bits; }, 0, 16}},
+      {"quant.activations.bits", "bits",
+       "Activation element bits N_a; signed, narrow symmetric range [-(2^(N_a-1)-1), 2^(N_a-1)-1].",
+       IntParam{[](Config& c) -> int& { return c.quant.activations.bits; }, 2, 8}},
+      {"quant.activations.granularity", "-",
+       "`per_tensor`: one fp32 scale per layer input; `per_vector`: an integer scale code per vector "
+       "of `arch.vector_size` elements times a per-tensor fp32 scale (VS-Quant).",
+       EnumParam{[](Config& c) -> std::string& { return c.quant.activations.granularity; },
+                 {"per_tensor", "per_vector"}}},
+      {"quant.activations.scale_bits", "bits",
+       "Bits M_a of the per-vector activation scale code; must be in [1, 16] for `per_vector`, unused "
+       "otherwise.",
+       IntParam{[](Config& c) -> int& { return c.quant.activations.scale_bits; }, 0, 16}},
+      // tech
+      {"tech", "path",
+       "Technology file (per-action energy and per-instance area), relative to the config file's directory.",
+       StringParam{[](Config& c) -> std::string& { return c.tech; }, false}},
+  };
+}
+
+// One line under each top-level section's heading in docs/config.md.
+struct SectionDoc {
+  const char* name;
+  const char* text;
+};
+const SectionDoc kSectionDocs[] = {
+    {"run", "Identity and seed of the run."},
+    {"workload", "What is run: the layer table and the distributions of the synthetic tensors."},
+    {"arch", "The DLA template: PE array, scale unit, accumulation collector, PPU and buffers."},
+    {"quant", "Number formats of the operands the architecture is evaluated with."},
+    {"tech", "Energy and area tables."},
+};
+
+std::string section_doc(const std::string& name) {
+  for (const auto& s : kSectionDocs) {
+    if (name == s.name) return s.text;
+  }
+  return "";
+}
+
+std::string quoted(std::string_view text) {
+  return fmt::format("\"{}\"", text);
+}
+
+// Shortest round-trip form, with ".0" added to whole numbers so they read as reals ("1000.0").
+std::string real_text(double v) {
+  std::string text = fmt::format("{}", v);
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+  return text;
+}
+
+std::string real_interval(const RealParam& p) {
+  return fmt::format("{}{}, {}]", p.min_exclusive ? "(" : "[", real_text(p.min), real_text(p.max));
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep, std::string_view wrap = "") {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += fmt::format("{}{}{}{}", i ? sep : "", wrap, items[i], wrap);
+  }
+  return out;
+}
+
+// Leading '+' is accepted only before a digit; from_chars does not take it.
+std::string_view strip_plus(std::string_view t) {
+  if (t.size() > 1 && t[0] == '+' && t[1] >= '0' && t[1] <= '9') t.remove_prefix(1);
+  return t;
+}
+
+// Whole-text decimal parse; nullopt on any trailing character or overflow.
+template <class T>
+std::optional<T> parse_number(std::string_view text) {
+  text = strip_plus(text);
+  T value{};
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || text.empty()) return std::nullopt;
+  return value;
+}
+
+bool is_name_char(char ch) {
+  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+         ch == '_' || ch == '-';
+}
+
+}  // namespace
+
+std::string ParamDecl::type_name() const {
+  return std::visit(
+      Overloaded{[](const IntParam&) { return "int"; }, [](const Uint64Param&) { return "uint64"; },
+                 [](const RealParam&) { return "double"; }, [](const StringParam&) { return "string"; },
+                 [](const EnumParam&) { return "enum"; }},
+      kind);
+}
+
+std::string ParamDecl::expected() const {
+  return std::visit(
+      Overloaded{[](const IntParam& p) { return fmt::format("an integer in [{}, {}]", p.min, p.max); },
+                 [](const Uint64Param&) {
+                   return fmt::format("an unsigned integer in [0, {}]", std::numeric_limits<uint64_t>::max());
+                 },
+                 [](const RealParam& p) { return "a number in " + real_interval(p); },
+                 [](const StringParam& p) {
+                   return std::string(p.name_chars ? "a non-empty string of [A-Za-z0-9._-]"
+                                                   : "a non-empty string");
+                 },
+                 [](const EnumParam& p) { return "one of " + join(p.choices, ", "); }},
+      kind);
+}
+
+std::string ParamDecl::range_text() const {
+  return std::visit(
+      Overloaded{[](const IntParam& p) { return fmt::format("[{}, {}]", p.min, p.max); },
+                 [](const Uint64Param&) { return std::string("any uint64"); },
+                 [](const RealParam& p) { return real_interval(p); },
+                 [](const StringParam& p) {
+                   return std::string(p.name_chars ? "non-empty, only `A-Z a-z 0-9 . _ -`" : "non-empty");
+                 },
+                 [](const EnumParam& p) { return join(p.choices, ", ", "`"); }},
+      kind);
+}
+
+std::string ParamDecl::format(const Config& c) const {
+  Config m = c;  // the accessors take a mutable Config
+  return std::visit(Overloaded{[&](const IntParam& p) { return std::to_string(p.field(m)); },
+                               [&](const Uint64Param& p) { return std::to_string(p.field(m)); },
+                               [&](const RealParam& p) { return real_text(p.field(m)); },
+                               [&](const StringParam& p) { return p.field(m); },
+                               [&](const EnumParam& p) { return p.field(m); }},
+                    kind);
+}
+
+std::optional<std::string> ParamDecl::parse_into(Config& c, std::string_view text) const {
+  const bool ok = std::visit(Overloaded{[&](const IntParam& p) {
+                                          auto v = parse_number<int64_t>(text);
+                                          if (!v || *v < p.min || *v > p.max) return false;
+                                          p.field(c) = static_cast<int>(*v);
+                                          return true;
+                                        },
+                                        [&](const Uint64Param& p) {
+                                          auto v = parse_number<uint64_t>(text);
+                                          if (!v) return false;
+                                          p.field(c) = *v;
+                                          return true;
+                                        },
+                                        [&](const RealParam& p) {
+                                          auto v = parse_number<double>(text);
+                                          if (!v || !std::isfinite(*v) || *v > p.max) return false;
+                                          if (p.min_exclusive ? *v <= p.min : *v < p.min) return false;
+                                          p.field(c) = *v;
+                                          return true;
+                                        },
+                                        [&](const StringParam& p) {
+                                          if (text.empty()) return false;
+                                          for (char ch : text) {
+                                            if (p.name_chars && !is_name_char(ch)) return false;
+                                          }
+                                          p.field(c) = std::string(text);
+                                          return true;
+                                        },
+                                        [&](const EnumParam& p) {
+                                          for (const auto& choice : p.choices) {
+                                            if (text == choice) {
+                                              p.field(c) = choice;
+                                              return true;
+                                            }
+                                          }
+                                          return false;
+                                        }},
+                             kind);
+  if (ok) return std::nullopt;
+  return fmt::format("expected {}, got {}", expected(), quoted(text));
+}
+
+const std::vector<ParamDecl>& param_decls() {
+  static const std::vector<ParamDecl> decls = make_decls();
+  return decls;
+}
+
+const ParamDecl* find_param(std::string_view key) {
+  for (const auto& d : param_decls()) {
+    if (d.key == key) return &d;
+  }
+  return nullptr;
+}
+
+bool is_param_section(std::string_view path) {
+  for (const auto& d : param_decls()) {
+    if (d.key.size() > path.size() && d.key.compare(0, path.size(), path) == 0 && d.key[path.size()] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<ConfigIssue> cross_field_issues(const Config& c) {
+  std::vector<ConfigIssue> issues;
+  struct Operand {
+    std::string name;
+    const OperandQuantConfig& q;
+  };
+  const Operand operands[] = {{"quant.weights", c.quant.weights}, {"quant.activations", c.quant.activations}};
+
+  // A per_vector operand needs a scale code of 1..16 bits.
+  for (const auto& op : operands) {
+    if (op.q.granularity == "per_vector" && (op.q.scale_bits < 1 || op.q.scale_bits > 16)) {
+      issues.push_back(
+          {op.name + ".scale_bits",
+           {op.name + ".granularity"},
+           fmt::format("per_vector granularity needs scale_bits in [1, 16], got {}", op.q.scale_bits)});
+    }
+  }
+
+  // The scale product can be rounded to at most its full width (a non-per_vector operand adds 0 bits).
+  int full_width = 0;
+  std::vector<std::string> terms;
+  for (const auto& op : operands) {
+    if (op.q.granularity == "per_vector") {
+      full_width += op.q.scale_bits;
+      terms.push_back(fmt::format("{}.scale_bits ({})", op.name, op.q.scale_bits));
+    } else {
+      terms.push_back(fmt::format("0 ({}.granularity is {})", op.name, op.q.granularity));
+    }
+  }
+  const int spb = c.arch.scale_product_bits;
+  if (spb != 0 && spb > full_width) {
+    issues.push_back({"arch.scale_product_bits",
+                      {"quant.weights.scale_bits", "quant.activations.scale_bits",
+                       "quant.weights.granularity", "quant.activations.granularity"},
+                      fmt::format("expected 0 (keep full width) or at most {} = {}, got {}", full_width,
+                                  join(terms, " + "), spb)});
+  }
+  return issues;
+}
+
+std::vector<ConfigIssue> validate_config(const Config& c) {
+  std::vector<ConfigIssue> issues;
+  for (const auto& d : param_decls()) {
+    Config scratch = c;
+    if (auto err = d.parse_into(scratch, d.format(c))) issues.push_back({d.key, {}, *err});
+  }
+  for (auto& issue : cross_field_issues(c)) issues.push_back(std::move(issue));
+  return issues;
+}
+
+std::string config_reference_markdown() {
+  std::string md = R"(# Configuration reference
+
+<!-- Generated from the declaration table in sim/config/params.cpp (config_reference_markdown());
+     tests/unit/sim/test_config.cpp checks that this file is up to date. Do not edit by hand. -->
+
+A run is configured by one YAML file of nested maps, one map per section, keyed as in the tables below:
+
+```yaml
+run:
+  name: int4_vsq
+arch:
+  pes: 8
+quant:
+  weights:
+    bits: 4
+    granularity: per_vector
+    scale_bits: 4
+```
+
+- Keys that are not given keep their defaults; an empty file is a valid configuration.
+- `--set key=value` (repeatable) sets one key by its dotted name on top of the file, e.g.
+  `--set arch.pes=8 --set quant.weights.bits=3`. The value is read as a YAML scalar.
+- Relative paths (`workload.layers`, `tech`) are resolved against the directory of the config file.
+- Unknown keys, values of the wrong type and values out of range are errors. All errors are reported at
+  once, each with its file (or `--set` argument), line:column and dotted key, and dlasim exits with code 2.
+- A run writes every key with its value to `config.resolved.yaml` in its output directory.
+)";
+  const Config defaults;
+  std::vector<std::string> sections;  // top-level names in table order
+  for (const auto& d : param_decls()) {
+    std::string top = d.key.substr(0, d.key.find('.'));
+    if (sections.empty() || sections.back() != top) sections.push_back(top);
+  }
+  for (const auto& section : sections) {
+    md += fmt::format("\n## `{}`\n\n{}\n\n", section, section_doc(section));
+    md += "| key | type | default | unit | range/choices | description |\n";
+    md += "|---|---|---|---|---|---|\n";
+    for (const auto& d : param_decls()) {
+      if (d.key.substr(0, d.key.find('.')) != section) continue;
+      md += fmt::format("| `{}` | {} | `{}` | {} | {} | {} |\n", d.key, d.type_name(), d.format(defaults),
+                        d.unit, d.range_text(), d.description);
+    }
+  }
+  return md;
+}
+
+}  // namespace dlasim::sim

@@ -1,0 +1,94 @@
+#include "sim/energy/energy_model.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dlasim::sim {
+
+namespace {
+
+// Scaling laws on the tech file's reference points.
+struct Laws {
+  const Tech& t;
+  double mult_pj(int a, int b) const { return t.at("int8_mult_energy") * a * b / 64.0; }
+  double mult_um2(int a, int b) const { return t.at("int8_mult_area") * a * b / 64.0; }
+  double add_pj(int w) const { return t.at("int32_add_energy") * w / 32.0; }
+  double add_um2(int w) const { return t.at("int32_add_area") * w / 32.0; }
+  double sram_read_bit_pj(double kib) const { return t.at("sram_read_64b_8kib_energy") / 64.0 * std::sqrt(kib / 8.0); }
+};
+
+// Adder tree summing V products of `product_bits`: level j has floor(n/2) adders of product_bits + j bits.
+template <class F>
+double adder_tree(int v, int product_bits, F per_adder) {
+  double total = 0.0;
+  int n = v;
+  for (int level = 1; n > 1; ++level) {
+    total += (n / 2) * per_adder(product_bits + level);
+    n = (n + 1) / 2;
+  }
+  return total;
+}
+
+std::string component_of(const std::string& counter) { return counter.substr(0, counter.rfind('.')); }
+
+void add_area(Breakdown& b, const std::string& component, double um2) {
+  b.by_component[component] += um2;
+  b.total += um2;
+}
+
+}  // namespace
+
+EnergyModel::EnergyModel(const Tech& tech, const hw::ArchParams& a) {
+  const Laws law{tech};
+  const int prod_bits = a.weight_bits + a.act_bits;
+  const double reg_pj = tech.at("register_bit_energy"), reg_um2 = tech.at("register_bit_area");
+
+  per_action_pj_["pe.mac_lane.dot"] = a.vector_size * law.mult_pj(a.weight_bits, a.act_bits) +
+                                      adder_tree(a.vector_size, prod_bits, [&](int w) { return law.add_pj(w); });
+  per_action_pj_["pe.wbuf.read_bits"] = law.sram_read_bit_pj(a.weight_buffer_kib);
+  per_action_pj_["pe.ibuf.read_bits"] = law.sram_read_bit_pj(a.input_buffer_kib);
+  per_action_pj_["pe.scale_unit.scale_mul"] = law.mult_pj(a.weight_scale_bits, a.act_scale_bits);
+  per_action_pj_["pe.scale_unit.psum_mul"] = law.mult_pj(a.dot_bits(), a.scale_product_width());
+  // read-modify-write of one accumulator: adder plus register read and write
+  per_action_pj_["pe.collector.acc_add"] = law.add_pj(a.acc_bits) + 2.0 * a.acc_bits * reg_pj;
+  per_action_pj_["ppu.fp32_mul"] = tech.at("fp32_mult_energy");
+  per_action_pj_["ppu.fp32_add"] = tech.at("fp32_add_energy");
+  per_action_pj_["ppu.compare"] = law.add_pj(32);
+  per_action_pj_["ppu.fp32_recip"] = tech.at("fp32_recip_energy");
+
+  const double lanes = double(a.pes) * a.lanes;
+  add_area(area_um2_, "pe.mac_lane",
+           lanes * (a.vector_size * law.mult_um2(a.weight_bits, a.act_bits) +
+                    adder_tree(a.vector_size, prod_bits, [&](int w) { return law.add_um2(w); })));
+  if (a.has_scale_unit()) {
+    add_area(area_um2_, "pe.scale_unit",
+             lanes * (law.mult_um2(a.weight_scale_bits, a.act_scale_bits) +
+                      law.mult_um2(a.dot_bits(), a.scale_product_width())));
+  }
+  add_area(area_um2_, "pe.collector",
+           lanes * (law.add_um2(a.acc_bits) + double(a.collector_depth) * a.collector_banks * a.acc_bits * reg_um2));
+  const double sram_bit_um2 = tech.at("sram_bit_area");
+  add_area(area_um2_, "pe.wbuf", a.pes * a.weight_buffer_kib * 8192.0 * sram_bit_um2);
+  add_area(area_um2_, "pe.ibuf", a.pes * a.input_buffer_kib * 8192.0 * sram_bit_um2);
+  add_area(area_um2_, "ppu",
+           a.pes * (a.ppu_outputs_per_cycle * (2.0 * tech.at("fp32_mult_area") + tech.at("fp32_add_area") +
+                                               law.add_um2(32)) +
+                    tech.at("fp32_recip_area")));
+}
+
+Breakdown EnergyModel::energy(const std::vector<hw::CounterDecl>& decls, const std::vector<uint64_t>& counts) const {
+  Breakdown b;
+  for (std::size_t i = 0; i < decls.size(); ++i) {
+    if (decls[i].kind != hw::CounterKind::action) continue;
+    const auto it = per_action_pj_.find(decls[i].name);
+    if (it == per_action_pj_.end()) {
+      throw std::runtime_error("energy model: counted action '" + decls[i].name + "' has no energy entry");
+    }
+    const double pj = it->second * static_cast<double>(counts.at(i));
+    b.by_component[component_of(decls[i].name)] += pj;
+    b.total += pj;
+  }
+  return b;
+}
+
+}  // namespace dlasim::sim

@@ -1,0 +1,202 @@
+#include "sim/report/report.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "sim/config/load.hpp"
+
+namespace dlasim::sim {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+double ratio(double design, double baseline) { return baseline != 0.0 ? design / baseline : 0.0; }
+
+// Rounds to 6 significant digits so reports are stable to the last printed digit.
+double sig6(double v) {
+  if (v == 0.0 || !std::isfinite(v)) return v;
+  return std::stod(fmt::format("{:.6g}", v));
+}
+
+ordered_json breakdown_json(const Breakdown& b) {
+  ordered_json j = ordered_json::object();
+  for (const auto& [k, v] : b.by_component) j[k] = sig6(v);
+  return j;
+}
+
+ordered_json design_json(const DesignResult& d, double clock_mhz) {
+  const double seconds = d.cycles / (clock_mhz * 1e6);
+  ordered_json j;
+  j["label"] = d.label;
+  j["has_scale_unit"] = d.arch.has_scale_unit();
+  j["cycles"] = d.cycles;
+  j["bound_cycles"] = [&] {
+    uint64_t b = 0;
+    for (const LayerStats& l : d.layers) b += l.bound_cycles;
+    return b;
+  }();
+  j["utilisation"] = sig6(double(d.macs) / (double(d.cycles) * d.arch.peak_macs_per_cycle()));
+  j["time_us"] = sig6(seconds * 1e6);
+  j["energy_pj"] = sig6(d.energy_pj.total);
+  j["energy_per_mac_fj"] = sig6(d.energy_pj.total * 1e3 / double(d.macs));
+  j["area_um2"] = sig6(d.area_um2.total);
+  j["sqnr_db"] = sig6(d.sqnr_db);
+  j["saturations"] = d.counters.at("pe.collector.saturations");
+  j["energy_by_component_pj"] = breakdown_json(d.energy_pj);
+  j["area_by_component_um2"] = breakdown_json(d.area_um2);
+  ordered_json counters = ordered_json::object();
+  for (const auto& [k, v] : d.counters) counters[k] = v;
+  j["counters"] = counters;
+  return j;
+}
+
+ordered_json layer_json(const LayerStats& l) {
+  return {{"cycles", l.cycles},          {"bound_cycles", l.bound_cycles}, {"utilisation", sig6(l.utilisation)},
+          {"energy_pj", sig6(l.energy_pj)}, {"sqnr_db", sig6(l.sqnr_db)},    {"saturations", l.saturations},
+          {"zeroed_vectors", l.zeroed_vectors}};
+}
+
+std::set<std::string> components(const Breakdown& a, const Breakdown& b) {
+  std::set<std::string> s;
+  for (const auto& kv : a.by_component) s.insert(kv.first);
+  for (const auto& kv : b.by_component) s.insert(kv.first);
+  return s;
+}
+
+double get(const Breakdown& b, const std::string& k) {
+  const auto it = b.by_component.find(k);
+  return it == b.by_component.end() ? 0.0 : it->second;
+}
+
+std::string breakdown_csv(const Breakdown& d, const Breakdown& b, const std::string& unit) {
+  std::string out = fmt::format("component,design_{0},design_pct,baseline_{0},baseline_pct,ratio\n", unit);
+  for (const std::string& c : components(d, b)) {
+    out += fmt::format("{},{:.6g},{:.4g},{:.6g},{:.4g},{:.4g}\n", c, get(d, c), 100.0 * get(d, c) / d.total,
+                       get(b, c), 100.0 * get(b, c) / b.total, ratio(get(d, c), get(b, c)));
+  }
+  out += fmt::format("total,{:.6g},100,{:.6g},100,{:.4g}\n", d.total, b.total, ratio(d.total, b.total));
+  return out;
+}
+
+}  // namespace
+
+ordered_json summary_json(const RunResult& r, const Config& c) {
+  ordered_json j;
+  j["dlasim_version"] = DLASIM_VERSION;
+  j["run"] = c.run.name;
+  j["seed"] = c.run.seed;
+  j["tech"] = r.tech_name;
+  j["clock_mhz"] = c.arch.clock_mhz;
+  j["macs"] = r.design.macs;
+  j["design"] = design_json(r.design, c.arch.clock_mhz);
+  j["baseline"] = design_json(r.baseline, c.arch.clock_mhz);
+  j["ratio_to_baseline"] = {
+      {"cycles", sig6(ratio(r.design.cycles, r.baseline.cycles))},
+      {"energy", sig6(ratio(r.design.energy_pj.total, r.baseline.energy_pj.total))},
+      {"area", sig6(ratio(r.design.area_um2.total, r.baseline.area_um2.total))},
+  };
+  ordered_json layers = ordered_json::array();
+  for (std::size_t i = 0; i < r.design.layers.size(); ++i) {
+    layers.push_back({{"name", r.design.layers[i].name},
+                      {"macs", r.design.layers[i].macs},
+                      {"design", layer_json(r.design.layers[i])},
+                      {"baseline", layer_json(r.baseline.layers[i])}});
+  }
+  j["layers"] = layers;
+  return j;
+}
+
+std::string layers_csv(const RunResult& r) {
+  std::string out =
+      "layer,macs,design_cycles,design_bound_cycles,design_utilisation,design_energy_pj,design_sqnr_db,"
+      "design_saturations,design_zeroed_vectors,baseline_cycles,baseline_bound_cycles,baseline_utilisation,"
+      "baseline_energy_pj,baseline_sqnr_db,baseline_saturations,cycles_ratio,energy_ratio\n";
+  for (std::size_t i = 0; i < r.design.layers.size(); ++i) {
+    const LayerStats& d = r.design.layers[i];
+    const LayerStats& b = r.baseline.layers[i];
+    out += fmt::format("{},{},{},{},{:.6g},{:.6g},{:.6g},{},{},{},{},{:.6g},{:.6g},{:.6g},{},{:.6g},{:.6g}\n", d.name,
+                       d.macs, d.cycles, d.bound_cycles, d.utilisation, d.energy_pj, d.sqnr_db, d.saturations,
+                       d.zeroed_vectors, b.cycles, b.bound_cycles, b.utilisation, b.energy_pj, b.sqnr_db,
+                       b.saturations, ratio(d.cycles, b.cycles), ratio(d.energy_pj, b.energy_pj));
+  }
+  return out;
+}
+
+std::string energy_csv(const RunResult& r) { return breakdown_csv(r.design.energy_pj, r.baseline.energy_pj, "pj"); }
+std::string area_csv(const RunResult& r) { return breakdown_csv(r.design.area_um2, r.baseline.area_um2, "um2"); }
+
+void print_report(std::ostream& os, const RunResult& r, const Config& c) {
+  const DesignResult& d = r.design;
+  const DesignResult& b = r.baseline;
+  fmt::print(os, "dlasim {} — run '{}', {} layers, {} MACs, tech {}\n", DLASIM_VERSION, c.run.name, d.layers.size(),
+             d.macs, r.tech_name);
+  fmt::print(os, "design   {:<12} {} PEs x {} lanes x V={}, acc {} b, scale unit {}\n", d.label, d.arch.pes,
+             d.arch.lanes, d.arch.vector_size, d.arch.acc_bits, d.arch.has_scale_unit() ? "yes" : "no");
+  fmt::print(os, "baseline {:<12} same array, acc {} b, no scale unit\n\n", b.label, b.arch.acc_bits);
+  fmt::print(os, "{:<12} {:>10} | {:>9} {:>6} {:>11} {:>8} | {:>9} {:>6} {:>11} {:>8} | {:>6} {:>6}\n", "layer", "MACs",
+             "cycles", "util", "energy pJ", "SQNR dB", "cycles", "util", "energy pJ", "SQNR dB", "cyc x", "enrg x");
+  fmt::print(os, "{:<12} {:>10} | {:^38} | {:^38} |\n", "", "", "design " + d.label, "baseline " + b.label);
+  for (std::size_t i = 0; i < d.layers.size(); ++i) {
+    const LayerStats& x = d.layers[i];
+    const LayerStats& y = b.layers[i];
+    fmt::print(os, "{:<12} {:>10} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>6.3f} {:>6.3f}\n",
+               x.name, x.macs, x.cycles, 100 * x.utilisation, x.energy_pj, x.sqnr_db, y.cycles, 100 * y.utilisation, y.energy_pj,
+               y.sqnr_db, ratio(x.cycles, y.cycles), ratio(x.energy_pj, y.energy_pj));
+  }
+  auto util = [](const DesignResult& z) { return double(z.macs) / (double(z.cycles) * z.arch.peak_macs_per_cycle()); };
+  fmt::print(os, "{:<12} {:>10} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>6.3f} {:>6.3f}\n\n",
+             "total", d.macs, d.cycles, 100 * util(d), d.energy_pj.total, d.sqnr_db, b.cycles, 100 * util(b), b.energy_pj.total,
+             b.sqnr_db, ratio(d.cycles, b.cycles), ratio(d.energy_pj.total, b.energy_pj.total));
+  fmt::print(os, "{:<18} {:>12} {:>7} {:>12} {:>7} {:>7}\n", "energy component", "design pJ", "%", "baseline pJ", "%", "ratio");
+  for (const std::string& comp : components(d.energy_pj, b.energy_pj)) {
+    fmt::print(os, "{:<18} {:>12.4g} {:>6.1f}% {:>12.4g} {:>6.1f}% {:>7.3f}\n", comp, get(d.energy_pj, comp),
+               100.0 * get(d.energy_pj, comp) / d.energy_pj.total, get(b.energy_pj, comp),
+               100.0 * get(b.energy_pj, comp) / b.energy_pj.total, ratio(get(d.energy_pj, comp), get(b.energy_pj, comp)));
+  }
+  fmt::print(os, "\n{:<18} {:>12} {:>7} {:>12} {:>7} {:>7}\n", "area component", "design um2", "%", "baseline um2", "%",
+             "ratio");
+  for (const std::string& comp : components(d.area_um2, b.area_um2)) {
+    fmt::print(os, "{:<18} {:>12.4g} {:>6.1f}% {:>12.4g} {:>6.1f}% {:>7.3f}\n", comp, get(d.area_um2, comp),
+               100.0 * get(d.area_um2, comp) / d.area_um2.total, get(b.area_um2, comp),
+               100.0 * get(b.area_um2, comp) / b.area_um2.total, ratio(get(d.area_um2, comp), get(b.area_um2, comp)));
+  }
+  fmt::print(os, "{:<18} {:>12.4g} {:>7} {:>12.4g} {:>7} {:>7.3f}\n\n", "total", d.area_um2.total, "",
+             b.area_um2.total, "", ratio(d.area_um2.total, b.area_um2.total));
+  const uint64_t sat = d.counters.at("pe.collector.saturations") + b.counters.at("pe.collector.saturations");
+  if (sat > 0) fmt::print(os, "warning: {} accumulator saturations (see layers.csv)\n", sat);
+  int64_t outputs = 0;
+  for (const LayerStats& l : d.layers) outputs += l.outputs;
+  fmt::print(os, "bit-exact: all {} outputs of the {} layers match the reference, in the design and the baseline\n",
+             outputs, d.layers.size());
+  if (!r.out_dir.empty()) fmt::print(os, "outputs: {}/\n", r.out_dir);
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error("cannot write " + tmp);
+    f << content;
+    f.flush();
+    if (!f) throw std::runtime_error("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+void write_outputs(const std::string& dir, const RunResult& r, const Config& c) {
+  std::filesystem::create_directories(dir);
+  write_file_atomic(dir + "/config.resolved.yaml", resolved_yaml(c));
+  write_file_atomic(dir + "/summary.json", summary_json(r, c).dump(2) + "\n");
+  write_file_atomic(dir + "/layers.csv", layers_csv(r));
+  write_file_atomic(dir + "/energy.csv", energy_csv(r));
+  write_file_atomic(dir + "/area.csv", area_csv(r));
+}
+
+}  // namespace dlasim::sim

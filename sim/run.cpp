@@ -1,0 +1,248 @@
+#include "sim/run.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include "hw/reference.hpp"
+#include "hw/top/dla.hpp"
+#include "quant/quantize.hpp"
+#include "quant/stats.hpp"
+#include "sim/energy/tech.hpp"
+#include "sim/workload/synthetic.hpp"
+
+namespace dlasim::sim {
+
+namespace {
+
+quant::QuantSpec operand_spec(const OperandQuantConfig& q, int vector_size) {
+  quant::QuantSpec s;
+  s.bits = q.bits;
+  s.vector_size = vector_size;
+  if (q.granularity == "per_vector") {
+    s.granularity = quant::Granularity::per_vector;
+    s.scale_bits = q.scale_bits;
+  } else {
+    s.granularity = q.granularity == "per_channel" ? quant::Granularity::per_channel : quant::Granularity::per_tensor;
+  }
+  return s;
+}
+
+int scale_bits_of(const quant::QuantSpec& s) {
+  return s.granularity == quant::Granularity::per_vector ? s.scale_bits : 0;
+}
+
+hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
+  const ArchConfig& a = c.arch;
+  hw::ArchParams p;
+  p.clock_mhz = a.clock_mhz;
+  p.pes = a.pes;
+  p.lanes = a.lanes;
+  p.vector_size = a.vector_size;
+  p.collector_depth = a.collector_depth;
+  p.collector_banks = a.collector_banks;
+  p.acc_bits = a.acc_bits;
+  p.weight_bits = q.weights.bits;
+  p.act_bits = q.activations.bits;
+  p.weight_scale_bits = scale_bits_of(q.weights);
+  p.act_scale_bits = scale_bits_of(q.activations);
+  p.scale_product_bits = p.has_scale_unit() ? a.scale_product_bits : 0;
+  p.mac_latency_cycles = a.mac_latency_cycles;
+  p.scale_latency_cycles = a.scale_latency_cycles;
+  p.collector_latency_cycles = a.collector_latency_cycles;
+  p.ppu_outputs_per_cycle = a.ppu_outputs_per_cycle;
+  p.ppu_latency_cycles = a.ppu_latency_cycles;
+  p.weight_buffer_kib = a.weight_buffer_kib;
+  p.input_buffer_kib = a.input_buffer_kib;
+  return p;
+}
+
+std::string label_of(const DesignQuant& q) {
+  auto scale = [](const quant::QuantSpec& s) {
+    return s.granularity == quant::Granularity::per_vector ? std::to_string(s.scale_bits) : std::string("-");
+  };
+  return fmt::format("W{}/A{}/{}/{}", q.weights.bits, q.activations.bits, scale(q.weights), scale(q.activations));
+}
+
+std::string resolve(const Config& c, const std::string& path) {
+  const std::filesystem::path p(path);
+  return p.is_absolute() ? path : (std::filesystem::path(c.config_dir) / p).lexically_normal().string();
+}
+
+// The float layer on the float operands (double accumulation): the SQNR reference and the calibration
+// data of the output scale.
+std::vector<float> float_layer(const hw::ConvShape& sh, const std::vector<float>& w, const std::vector<float>& a,
+                               const std::vector<float>& bias, bool relu) {
+  std::vector<float> y(sh.out_pixels() * sh.out_c);
+  for (int64_t oh = 0; oh < sh.out_h(); ++oh) {
+    for (int64_t ow = 0; ow < sh.out_w(); ++ow) {
+      for (int64_t k = 0; k < sh.out_c; ++k) {
+        double sum = bias[k];
+        for (int64_t r = 0; r < sh.kernel_h; ++r) {
+          for (int64_t s = 0; s < sh.kernel_w; ++s) {
+            const int64_t ih = oh * sh.stride - sh.pad + r, iw = ow * sh.stride - sh.pad + s;
+            if (ih < 0 || ih >= sh.in_h || iw < 0 || iw >= sh.in_w) continue;
+            const float* wr = w.data() + ((k * sh.kernel_h + r) * sh.kernel_w + s) * sh.in_c;
+            const float* ar = a.data() + (ih * sh.in_w + iw) * sh.in_c;
+            for (int64_t c = 0; c < sh.in_c; ++c) sum += double{wr[c]} * ar[c];
+          }
+        }
+        y[(oh * sh.out_w() + ow) * sh.out_c + k] = static_cast<float>(relu && sum < 0.0 ? 0.0 : sum);
+      }
+    }
+  }
+  return y;
+}
+
+// Float operands and float result of one layer.
+struct FloatLayer {
+  std::vector<float> weights, input, bias, output;
+};
+
+FloatLayer make_float_layer(const Config& c, const LayerSpec& l, uint64_t index) {
+  const hw::ConvShape& sh = l.shape;
+  const WorkloadConfig& wl = c.workload;
+  FloatLayer f;
+  const double fan_in = double(sh.in_c) * sh.taps();
+  Rng rw(stream_seed(c.run.seed, index, 0)), ra(stream_seed(c.run.seed, index, 1)), rb(stream_seed(c.run.seed, index, 2));
+  f.weights = sample(rw, wl.weight_dist, wl.student_t_dof, 1.0 / std::sqrt(fan_in), sh.out_c * sh.taps() * sh.in_c);
+  f.input = sample(ra, wl.act_dist, wl.student_t_dof, 1.0, sh.in_h * sh.in_w * sh.in_c);
+  f.bias = sample(rb, "normal", 0.0, wl.bias_rel_std, sh.out_c);  // pre-activation std is 1 by construction
+  f.output = float_layer(sh, f.weights, f.input, f.bias, l.relu);
+  return f;
+}
+
+// Quantized operands and jobs of one design; tensors are filled before jobs point into them.
+struct PreparedDesign {
+  DesignResult result;
+  std::vector<quant::QTensor> weights, inputs;
+  std::vector<hw::LayerJob> jobs;
+};
+
+std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::ArchParams& arch, const DesignQuant& q,
+                                        const std::vector<LayerSpec>& layers, const std::vector<FloatLayer>& fl) {
+  auto d = std::make_unique<PreparedDesign>();
+  d->result.label = label;
+  d->result.arch = arch;
+  d->result.quant = q;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const hw::ConvShape& sh = layers[i].shape;
+    d->weights.push_back(quant::quantize(fl[i].weights.data(), {sh.out_c * sh.taps(), sh.in_c, sh.taps()}, q.weights));
+    const int64_t pixels = sh.in_h * sh.in_w;
+    d->inputs.push_back(quant::quantize(fl[i].input.data(), {pixels, sh.in_c, pixels}, q.activations));
+  }
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const hw::ConvShape& sh = layers[i].shape;
+    hw::LayerJob job;
+    job.name = layers[i].name;
+    job.shape = sh;
+    job.relu = layers[i].relu;
+    job.weights = &d->weights[i];
+    job.input = &d->inputs[i];
+    job.bias = &fl[i].bias;
+    job.output.spec = q.activations;
+    job.output.coarse_scale = quant::calibrate_coarse_scales(
+        fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, q.activations)[0];
+    d->jobs.push_back(job);
+  }
+  return d;
+}
+
+// Checks every layer bit-exactly, then fills the design's statistics.
+void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLayer>& fl, const Tech& tech) {
+  DesignResult& r = d.result;
+  const EnergyModel model(tech, r.arch);
+  r.area_um2 = model.area();
+  const auto& decls = dla.counters().decls();
+  std::size_t saturation_counter = 0;
+  for (std::size_t i = 0; i < decls.size(); ++i) {
+    if (decls[i].name == "pe.collector.saturations") saturation_counter = i;
+  }
+  double ref_energy = 0.0, err_energy = 0.0;
+  for (std::size_t i = 0; i < d.jobs.size(); ++i) {
+    const hw::LayerJob& job = d.jobs[i];
+    const hw::LayerResult& sim = dla.results()[i];
+    const hw::ReferenceResult ref = hw::reference_layer(job, r.arch);
+    hw::check_bit_exact(job.name, sim.output, ref.output);
+    if (uint64_t(ref.saturations) != sim.counters[saturation_counter]) {
+      throw std::runtime_error(fmt::format("layer '{}': {} saturations simulated, {} in the reference", job.name,
+                                           sim.counters[saturation_counter], ref.saturations));
+    }
+    LayerStats s;
+    s.name = job.name;
+    s.macs = job.shape.macs();
+    s.outputs = job.shape.out_pixels() * job.shape.out_c;
+    s.cycles = sim.cycles;
+    s.bound_cycles = (s.macs + r.arch.peak_macs_per_cycle() - 1) / r.arch.peak_macs_per_cycle();
+    if (s.cycles < s.bound_cycles) {
+      throw std::runtime_error(fmt::format("layer '{}': {} simulated cycles are below the compute bound {}", job.name,
+                                           s.cycles, s.bound_cycles));
+    }
+    s.utilisation = double(s.macs) / (double(s.cycles) * r.arch.peak_macs_per_cycle());
+    const Breakdown e = model.energy(decls, sim.counters);
+    s.energy_pj = e.total;
+    for (const auto& [component, pj] : e.by_component) r.energy_pj.by_component[component] += pj;
+    r.energy_pj.total += e.total;
+    const std::vector<float> deq = sim.output.dequantize();
+    const quant::ErrorStats es = quant::error_stats(fl[i].output.data(), deq.data(), int64_t(deq.size()));
+    s.sqnr_db = es.sqnr_db;
+    for (std::size_t j = 0; j < deq.size(); ++j) {
+      ref_energy += double(fl[i].output[j]) * fl[i].output[j];
+      err_energy += (double(fl[i].output[j]) - deq[j]) * (double(fl[i].output[j]) - deq[j]);
+    }
+    s.saturations = sim.counters[saturation_counter];
+    s.zeroed_vectors = d.weights[i].zeroed_vectors() + d.inputs[i].zeroed_vectors() + sim.output.zeroed_vectors();
+    for (std::size_t c = 0; c < decls.size(); ++c) r.counters[decls[c].name] += sim.counters[c];
+    r.cycles += s.cycles;
+    r.macs += s.macs;
+    r.layers.push_back(s);
+  }
+  r.sqnr_db = 10.0 * std::log10(ref_energy / err_energy);
+}
+
+}  // namespace
+
+DesignQuant design_quant(const Config& c) {
+  return {operand_spec(c.quant.weights, c.arch.vector_size), operand_spec(c.quant.activations, c.arch.vector_size)};
+}
+
+DesignQuant baseline_quant(const Config& c) {
+  return {operand_spec({8, "per_channel", 0}, c.arch.vector_size), operand_spec({8, "per_tensor", 0}, c.arch.vector_size)};
+}
+
+hw::ArchParams design_arch(const Config& c) { return arch_for(c, design_quant(c)); }
+hw::ArchParams baseline_arch(const Config& c) { return arch_for(c, baseline_quant(c)); }
+
+RunResult run_workload(const Config& config) {
+  const std::vector<LayerSpec> layers = load_layer_table(resolve(config, config.workload.layers));
+  const Tech tech = load_tech(resolve(config, config.tech));
+  std::vector<FloatLayer> fl;
+  for (std::size_t i = 0; i < layers.size(); ++i) fl.push_back(make_float_layer(config, layers[i], i));
+
+  const auto design = prepare(label_of(design_quant(config)), design_arch(config), design_quant(config), layers, fl);
+  const auto baseline =
+      prepare(label_of(baseline_quant(config)), baseline_arch(config), baseline_quant(config), layers, fl);
+  // One elaboration holds both DLAs; each times its own layers.
+  hw::Dla design_dla("design", design->result.arch, design->jobs);
+  hw::Dla baseline_dla("baseline", baseline->result.arch, baseline->jobs);
+  sc_core::sc_start();
+  for (const hw::LayerResult& r : design_dla.results()) {
+    if (r.output.codes.empty()) throw std::runtime_error("simulation ended before every layer of the design finished");
+  }
+  for (const hw::LayerResult& r : baseline_dla.results()) {
+    if (r.output.codes.empty()) throw std::runtime_error("simulation ended before every layer of the baseline finished");
+  }
+  evaluate(*design, design_dla, fl, tech);
+  evaluate(*baseline, baseline_dla, fl, tech);
+
+  RunResult result;
+  result.tech_name = tech.name;
+  result.design = design->result;
+  result.baseline = baseline->result;
+  return result;
+}
+
+}  // namespace dlasim::sim

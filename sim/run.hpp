@@ -1,0 +1,67 @@
+// One run: a workload on the configured design and on its 8-bit baseline, simulated in one SystemC
+// elaboration, every output checked bit-exactly against the reference, then energy, area and SQNR.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hw/arch_params.hpp"
+#include "quant/qtensor.hpp"
+#include "sim/config/config.hpp"
+#include "sim/energy/energy_model.hpp"
+#include "sim/workload/layer_table.hpp"
+
+namespace dlasim::sim {
+
+// Per-operand quantization of one design (weights, activations; outputs use the activation format).
+struct DesignQuant {
+  quant::QuantSpec weights;
+  quant::QuantSpec activations;
+};
+
+struct LayerStats {
+  std::string name;
+  int64_t macs = 0;
+  int64_t outputs = 0;           // output elements (pixels × channels)
+  uint64_t cycles = 0;
+  uint64_t bound_cycles = 0;     // ceil(MACs / peak MACs per cycle) (no DRAM modelled yet)
+  double utilisation = 0.0;      // MACs / (cycles · peak)
+  double energy_pj = 0.0;
+  double sqnr_db = 0.0;          // dequantized output vs the float layer on the float operands
+  uint64_t saturations = 0;
+  int64_t zeroed_vectors = 0;    // per-vector scale codes 0 in weights + input + output
+};
+
+struct DesignResult {
+  std::string label;             // W/A/ws/as, '-' for coarse scaling (VS-Quant notation)
+  hw::ArchParams arch;
+  DesignQuant quant;
+  std::vector<LayerStats> layers;
+  uint64_t cycles = 0;
+  int64_t macs = 0;
+  Breakdown energy_pj;
+  Breakdown area_um2;
+  std::map<std::string, uint64_t> counters;  // totals over the workload
+  double sqnr_db = 0.0;          // SQNR over all layers' outputs together
+};
+
+struct RunResult {
+  std::string out_dir;
+  std::string tech_name;
+  DesignResult design;
+  DesignResult baseline;
+};
+
+// The hardware parameters and quantization of the configured design and of its baseline
+// (INT8 per-channel weights, INT8 per-tensor activations, no scale unit, same array and clock).
+hw::ArchParams design_arch(const Config& c);
+DesignQuant design_quant(const Config& c);
+hw::ArchParams baseline_arch(const Config& c);
+DesignQuant baseline_quant(const Config& c);
+
+// Runs the workload; throws InputError for bad workload/tech files and std::runtime_error on a
+// bit-exact mismatch (naming layer and index).
+RunResult run_workload(const Config& config);
+
+}  // namespace dlasim::sim

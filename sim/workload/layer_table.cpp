@@ -1,0 +1,117 @@
+#include "sim/workload/layer_table.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "sim/input_error.hpp"
+
+namespace dlasim::sim {
+
+namespace {
+
+const std::vector<std::string> kColumns = {"name",     "type",     "in_h",   "in_w", "in_c", "out_c",
+                                           "kernel_h", "kernel_w", "stride", "pad",  "relu"};
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) cells.push_back(trim(cell));
+  if (!line.empty() && line.back() == ',') cells.push_back("");
+  return cells;
+}
+
+int64_t parse_int(const std::string& cell, const std::string& where, const std::string& column, int64_t min,
+                  int64_t max) {
+  std::size_t used = 0;
+  int64_t v = 0;
+  try {
+    v = std::stoll(cell, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (cell.empty() || used != cell.size() || v < min || v > max) {
+    throw InputError(fmt::format("{}: column '{}': expected an integer in [{}, {}], got \"{}\"", where, column, min,
+                                 max, cell));
+  }
+  return v;
+}
+
+}  // namespace
+
+std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::string& source) {
+  std::istringstream in(text);
+  std::string line;
+  bool header_seen = false;
+  std::vector<LayerSpec> layers;
+  std::set<std::string> names;
+  for (int line_no = 1; std::getline(in, line); ++line_no) {
+    const std::string t = trim(line);
+    if (t.empty() || t[0] == '#') continue;
+    const std::string where = fmt::format("{}:{}", source, line_no);
+    const std::vector<std::string> cells = split(t);
+    if (!header_seen) {
+      if (cells != kColumns) {
+        throw InputError(fmt::format("{}: expected the header \"{}\"", where, fmt::join(kColumns, ",")));
+      }
+      header_seen = true;
+      continue;
+    }
+    if (cells.size() != kColumns.size()) {
+      throw InputError(fmt::format("{}: expected {} columns, got {}", where, kColumns.size(), cells.size()));
+    }
+    LayerSpec l;
+    l.name = cells[0];
+    if (l.name.empty()) throw InputError(fmt::format("{}: column 'name': expected a non-empty name", where));
+    if (!names.insert(l.name).second) {
+      throw InputError(fmt::format("{}: column 'name': layer \"{}\" appears twice", where, l.name));
+    }
+    l.type = cells[1];
+    if (l.type != "conv" && l.type != "fc") {
+      throw InputError(fmt::format("{}: column 'type': expected conv or fc, got \"{}\"", where, l.type));
+    }
+    constexpr int64_t kMaxDim = 1 << 20;
+    hw::ConvShape& s = l.shape;
+    s.in_h = parse_int(cells[2], where, "in_h", 1, kMaxDim);
+    s.in_w = parse_int(cells[3], where, "in_w", 1, kMaxDim);
+    s.in_c = parse_int(cells[4], where, "in_c", 1, kMaxDim);
+    s.out_c = parse_int(cells[5], where, "out_c", 1, kMaxDim);
+    s.kernel_h = parse_int(cells[6], where, "kernel_h", 1, 1024);
+    s.kernel_w = parse_int(cells[7], where, "kernel_w", 1, 1024);
+    s.stride = parse_int(cells[8], where, "stride", 1, 1024);
+    s.pad = parse_int(cells[9], where, "pad", 0, 1024);
+    l.relu = parse_int(cells[10], where, "relu", 0, 1) == 1;
+    if (s.in_h + 2 * s.pad < s.kernel_h || s.in_w + 2 * s.pad < s.kernel_w) {
+      throw InputError(fmt::format("{}: the {}x{} kernel does not fit the padded {}x{} input", where, s.kernel_h,
+                                   s.kernel_w, s.in_h + 2 * s.pad, s.in_w + 2 * s.pad));
+    }
+    if (l.type == "fc" && (s.in_h != 1 || s.in_w != 1 || s.kernel_h != 1 || s.kernel_w != 1 || s.stride != 1 ||
+                           s.pad != 0)) {
+      throw InputError(fmt::format(
+          "{}: an fc layer needs in_h = in_w = kernel_h = kernel_w = stride = 1 and pad = 0 (features in in_c)", where));
+    }
+    layers.push_back(l);
+  }
+  if (!header_seen) throw InputError(fmt::format("{}: empty layer table (expected a header and layers)", source));
+  if (layers.empty()) throw InputError(fmt::format("{}: the layer table has a header but no layers", source));
+  return layers;
+}
+
+std::vector<LayerSpec> load_layer_table(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw InputError(fmt::format("{}: cannot open the layer table", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_layer_table(ss.str(), path);
+}
+
+}  // namespace dlasim::sim
