@@ -336,7 +336,7 @@ std::string config_reference_markdown() {
   std::string md = R"(# Configuration reference
 
 <!-- Generated from the declaration table in sim/config/params.cpp (config_reference_markdown());
-     tests/unit/sim/test_config.cpp checks that this file is up to date. Do not edit by hand. -->
+     Regenerate with `build/sim/dlasim config --reference > docs/config.md`; a test checks it. -->
 
 A run is configured by one YAML file of nested maps, one map per section, keyed as in the tables below:
 

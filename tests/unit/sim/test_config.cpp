@@ -353,6 +353,6 @@ TEST_CASE("config: resolved_yaml round-trips", "[config]") {
 
 TEST_CASE("config: docs/config.md is generated from the declarations", "[config]") {
   const fs::path doc = fs::path(DLASIM_SOURCE_DIR) / "docs" / "config.md";
-  INFO("regenerate docs/config.md from dlasim::sim::config_reference_markdown()");
+  INFO("regenerate it: build/sim/dlasim config --reference > docs/config.md");
   CHECK(read_file(doc) == config_reference_markdown());
 }
