@@ -1,0 +1,87 @@
+// Energy/area laws on hand-computed values, and the errors of the tech file and the energy model.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include "sim/energy/energy_model.hpp"
+#include "sim/input_error.hpp"
+
+using namespace dlasim;
+
+namespace {
+
+const std::string kTech = std::string(DLASIM_SOURCE_DIR) + "/configs/tech/horowitz_45nm.yaml";
+
+hw::ArchParams vsquant_4_4_4_6() {
+  hw::ArchParams a;
+  a.weight_bits = 4;
+  a.act_bits = 4;
+  a.weight_scale_bits = 4;
+  a.act_scale_bits = 6;
+  a.vector_size = 16;
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("energy: per-action energies follow the bit-width laws") {
+  const sim::Tech tech = sim::load_tech(kTech);
+  const sim::EnergyModel m(tech, vsquant_4_4_4_6());
+  const auto& e = m.energy_per_action();
+  // 16 multipliers 4x4: 0.2 pJ · 16/64 each = 0.8 pJ; adder tree of 16 products of 8 bits:
+  // 8 adders of 9 b + 4 of 10 b + 2 of 11 b + 1 of 12 b = 146 adder bits · 0.1/32 pJ = 0.45625 pJ.
+  CHECK(e.at("pe.mac_lane.dot") == Approx(0.8 + 0.45625));
+  // scale product 4x6 bits: 0.2 · 24/64 = 0.075 pJ; dot (4+4+4 = 12 b) × full 10-b product: 0.2 · 120/64.
+  CHECK(e.at("pe.scale_unit.scale_mul") == Approx(0.075));
+  CHECK(e.at("pe.scale_unit.psum_mul") == Approx(0.375));
+  // 32-b accumulate: adder 0.1 pJ + 2 · 32 register bits · 0.009 pJ.
+  CHECK(e.at("pe.collector.acc_add") == Approx(0.1 + 0.576));
+  // 32 KiB buffer read per bit: 10/64 pJ · sqrt(32/8) = 0.3125 pJ.
+  CHECK(e.at("pe.wbuf.read_bits") == Approx(0.3125));
+}
+
+TEST_CASE("energy: the baseline has no scale unit area and energy is the sum of counts times costs") {
+  const sim::Tech tech = sim::load_tech(kTech);
+  hw::ArchParams base;  // INT8, no per-vector scales
+  const sim::EnergyModel m(tech, base);
+  CHECK(m.area().by_component.count("pe.scale_unit") == 0);
+  hw::Counters counters;
+  counters.add("pe.mac_lane.dot", "dot products", "", hw::CounterKind::action);
+  counters.add("pe.collector.saturations", "events", "", hw::CounterKind::event);
+  counters.inc(0, 10);
+  counters.inc(1, 5);
+  const sim::Breakdown b = m.energy(counters.decls(), counters.values());
+  CHECK(b.total == Approx(10 * m.energy_per_action().at("pe.mac_lane.dot")));
+  CHECK(b.by_component.at("pe.mac_lane") == Approx(b.total));
+}
+
+TEST_CASE("energy: a counted action without an energy entry is an error") {
+  const sim::EnergyModel m(sim::load_tech(kTech), vsquant_4_4_4_6());
+  hw::Counters counters;
+  counters.add("pe.mystery.op", "ops", "", hw::CounterKind::action);
+  REQUIRE_THROWS_WITH(m.energy(counters.decls(), counters.values()), Catch::Contains("pe.mystery.op"));
+}
+
+TEST_CASE("tech file: missing entries, wrong units and missing sources are reported with the key") {
+  const std::string path = "test_energy_bad_tech.yaml";
+  {
+    std::ofstream f(path);
+    f << "name: bad\nnode_nm: 45\nentries:\n"
+         "  int8_mult_energy: {value: 0.2, unit: nJ, source: x}\n"
+         "  int32_add_energy: {value: 0.1, unit: pJ}\n"
+         "  bogus_entry: {value: 1, unit: pJ, source: y}\n";
+  }
+  try {
+    sim::load_tech(path);
+    FAIL("no error");
+  } catch (const sim::InputError& e) {
+    const std::string msg = e.what();
+    CHECK_THAT(msg, Catch::Contains("entries.int8_mult_energy.unit: expected \"pJ\", got \"nJ\""));
+    CHECK_THAT(msg, Catch::Contains("entries.int32_add_energy.source: expected a non-empty source"));
+    CHECK_THAT(msg, Catch::Contains("entries.bogus_entry: unknown entry"));
+    CHECK_THAT(msg, Catch::Contains("entries.fp32_mult_energy: missing"));
+    CHECK_THAT(msg, Catch::Contains(path));
+  }
+  std::remove(path.c_str());
+}
