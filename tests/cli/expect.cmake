@@ -1,5 +1,6 @@
 # Runs ARGS (a ;-list, first element the program) in WORKDIR and checks the exit code EXPECT_CODE and,
-# when given, that stderr matches the regular expression EXPECT_STDERR and that ABSENT does not exist.
+# when given, that stderr/stdout match EXPECT_STDERR/EXPECT_STDOUT, that ABSENT does not exist and that
+# EXPECT_FILE matches EXPECT_FILE_REGEX.
 separate_arguments(cmd UNIX_COMMAND "${ARGS}")
 execute_process(COMMAND ${cmd} WORKING_DIRECTORY "${WORKDIR}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT "${rc}" STREQUAL "${EXPECT_CODE}")
@@ -13,4 +14,10 @@ if(DEFINED EXPECT_STDOUT AND NOT out MATCHES "${EXPECT_STDOUT}")
 endif()
 if(DEFINED ABSENT AND EXISTS "${ABSENT}")
   message(FATAL_ERROR "${ABSENT} exists but the run failed: nothing may be written")
+endif()
+if(DEFINED EXPECT_FILE)
+  file(READ "${EXPECT_FILE}" content)
+  if(NOT content MATCHES "${EXPECT_FILE_REGEX}")
+    message(FATAL_ERROR "${EXPECT_FILE} does not match '${EXPECT_FILE_REGEX}':\n${content}")
+  endif()
 endif()
