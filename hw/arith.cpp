@@ -45,10 +45,11 @@ void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out) {
       float vmax = 0.0f;
       for (int64_t c = c0; c < c1; ++c) vmax = std::max(vmax, std::fabs(staged[r * cols + c]));
       uint16_t code = 0;
-      const float inv_s = vmax > 0.0f ? static_cast<float>(qmax) / vmax : 0.0f;  // all-zero vector: codes 0
+      float inv_s = 0.0f;  // an all-zero vector keeps scale code 0 and codes 0
       if (vmax > 0.0f) {
         const float s = vmax / static_cast<float>(qmax);
         code = static_cast<uint16_t>(std::min(std::nearbyint(s * inv_coarse), scale_max));
+        inv_s = static_cast<float>(qmax) / vmax;
       }
       for (int64_t c = c0; c < c1; ++c) out.codes[r * pc + c] = round_clip(staged[r * cols + c] * inv_s, qmax);
       out.vector_scale_codes[r * out.vectors_per_row + i] = code;
