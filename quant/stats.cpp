@@ -23,6 +23,8 @@ ErrorStats error_stats(const float* ref, const float* q, int64_t n) {
   }
   ErrorStats st;
   st.count = n;
+  st.signal_energy = sig;
+  st.error_energy = err;
   st.mse = n > 0 ? err / static_cast<double>(n) : 0.0;
   // std::max drops NaN differences; report NaN instead of a misleadingly small maximum.
   st.max_abs_error = std::isnan(err) ? std::numeric_limits<double>::quiet_NaN() : max_abs;

@@ -189,10 +189,8 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
     const std::vector<float> deq = sim.output.dequantize();
     const quant::ErrorStats es = quant::error_stats(fl[i].output.data(), deq.data(), int64_t(deq.size()));
     s.sqnr_db = es.sqnr_db;
-    for (std::size_t j = 0; j < deq.size(); ++j) {
-      ref_energy += double(fl[i].output[j]) * fl[i].output[j];
-      err_energy += (double(fl[i].output[j]) - deq[j]) * (double(fl[i].output[j]) - deq[j]);
-    }
+    ref_energy += es.signal_energy;
+    err_energy += es.error_energy;
     s.saturations = sim.counters[saturation_counter];
     s.zeroed_vectors = d.weights[i].zeroed_vectors() + d.inputs[i].zeroed_vectors() + sim.output.zeroed_vectors();
     for (std::size_t c = 0; c < decls.size(); ++c) r.counters[decls[c].name] += sim.counters[c];

@@ -21,6 +21,8 @@ TEST_CASE("error_stats ref={1,2} q={1,1}: mse 0.5, sqnr 10*log10(5)", "[quant][s
   CHECK(st.sqnr_db == Approx(10.0 * std::log10(5.0)));
   CHECK(st.sqnr_db == Approx(6.989700043));
   CHECK(st.max_abs_error == Approx(1.0));
+  CHECK(st.signal_energy == 5.0);
+  CHECK(st.error_energy == 1.0);
 }
 
 TEST_CASE("error_stats ref={3,-4} q={3,-4.5}: sqnr exactly 20 dB", "[quant][stats]") {
