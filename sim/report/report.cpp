@@ -85,6 +85,23 @@ std::string breakdown_csv(const Breakdown& d, const Breakdown& b, const std::str
   return out;
 }
 
+// Terminal table of a design's and its baseline's breakdown by component (value, %, ratio); the total
+// row is optional because the energy total already stands in the layer table.
+void print_breakdown(std::ostream& os, const std::string& title, const std::string& unit, const Breakdown& d,
+                     const Breakdown& b, bool with_total) {
+  fmt::print(os, "{:<18} {:>12} {:>7} {:>12} {:>7} {:>7}\n", title, "design " + unit, "%", "baseline " + unit, "%",
+             "ratio");
+  for (const std::string& comp : components(d, b)) {
+    fmt::print(os, "{:<18} {:>12.4g} {:>6.1f}% {:>12.4g} {:>6.1f}% {:>7.3f}\n", comp, get(d, comp),
+               100.0 * get(d, comp) / d.total, get(b, comp), 100.0 * get(b, comp) / b.total,
+               ratio(get(d, comp), get(b, comp)));
+  }
+  if (with_total) {
+    fmt::print(os, "{:<18} {:>12.4g} {:>7} {:>12.4g} {:>7} {:>7.3f}\n", "total", d.total, "", b.total, "",
+               ratio(d.total, b.total));
+  }
+}
+
 }  // namespace
 
 ordered_json summary_json(const RunResult& r, const Config& c) {
@@ -154,21 +171,10 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
   fmt::print(os, "{:<12} {:>10} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>6.3f} {:>6.3f}\n\n",
              "total", d.macs, d.cycles, 100 * util(d), d.energy_pj.total, d.sqnr_db, b.cycles, 100 * util(b), b.energy_pj.total,
              b.sqnr_db, ratio(d.cycles, b.cycles), ratio(d.energy_pj.total, b.energy_pj.total));
-  fmt::print(os, "{:<18} {:>12} {:>7} {:>12} {:>7} {:>7}\n", "energy component", "design pJ", "%", "baseline pJ", "%", "ratio");
-  for (const std::string& comp : components(d.energy_pj, b.energy_pj)) {
-    fmt::print(os, "{:<18} {:>12.4g} {:>6.1f}% {:>12.4g} {:>6.1f}% {:>7.3f}\n", comp, get(d.energy_pj, comp),
-               100.0 * get(d.energy_pj, comp) / d.energy_pj.total, get(b.energy_pj, comp),
-               100.0 * get(b.energy_pj, comp) / b.energy_pj.total, ratio(get(d.energy_pj, comp), get(b.energy_pj, comp)));
-  }
-  fmt::print(os, "\n{:<18} {:>12} {:>7} {:>12} {:>7} {:>7}\n", "area component", "design um2", "%", "baseline um2", "%",
-             "ratio");
-  for (const std::string& comp : components(d.area_um2, b.area_um2)) {
-    fmt::print(os, "{:<18} {:>12.4g} {:>6.1f}% {:>12.4g} {:>6.1f}% {:>7.3f}\n", comp, get(d.area_um2, comp),
-               100.0 * get(d.area_um2, comp) / d.area_um2.total, get(b.area_um2, comp),
-               100.0 * get(b.area_um2, comp) / b.area_um2.total, ratio(get(d.area_um2, comp), get(b.area_um2, comp)));
-  }
-  fmt::print(os, "{:<18} {:>12.4g} {:>7} {:>12.4g} {:>7} {:>7.3f}\n\n", "total", d.area_um2.total, "",
-             b.area_um2.total, "", ratio(d.area_um2.total, b.area_um2.total));
+  print_breakdown(os, "energy component", "pJ", d.energy_pj, b.energy_pj, /*with_total=*/false);
+  fmt::print(os, "\n");
+  print_breakdown(os, "area component", "um2", d.area_um2, b.area_um2, /*with_total=*/true);
+  fmt::print(os, "\n");
   const uint64_t sat = d.counters.at("pe.collector.saturations") + b.counters.at("pe.collector.saturations");
   if (sat > 0) fmt::print(os, "warning: {} accumulator saturations (see layers.csv)\n", sat);
   int64_t outputs = 0;
