@@ -24,8 +24,20 @@ struct ArchParams {
   int collector_latency_cycles = 1;
   int ppu_outputs_per_cycle = 16;  // PPU throughput per PE
   int ppu_latency_cycles = 4;
-  double weight_buffer_kib = 32.0;  // per PE
-  double input_buffer_kib = 32.0;   // per PE
+  // Memory hierarchy (hw/memory, hw/buffer). A bandwidth of 0 means unlimited (the ideal case).
+  double weight_buffer_kib = 32.0;  // per PE, data bits only (per-vector scale codes sit in a side column)
+  double input_buffer_kib = 32.0;   // per PE, data bits only
+  int weight_buffer_entry_bits = 128;  // bits of one weight-buffer row (data part)
+  int input_buffer_entry_bits = 128;   // bits of one input-buffer row (data part)
+  int weight_buffer_ports = 16;     // weight-buffer rows read per cycle per PE (lane weight loads)
+  int input_buffer_ports = 1;       // input-buffer rows read per cycle per PE (broadcast input vectors)
+  int buffer_write_entries_per_cycle = 4;  // rows each PE buffer accepts per cycle when filled; 0 = unlimited
+  bool double_buffering = true;     // PE buffers hold two tile slots: the next tile loads while one computes
+  double gbuf_kib = 1024.0;         // global buffer capacity (shared by all PEs)
+  int gbuf_banks = 8;
+  int gbuf_bank_bytes_per_cycle = 16;  // read bandwidth of one bank towards the PEs; 0 = unlimited
+  double dram_bytes_per_cycle = 32.0;  // DRAM interface bandwidth (reads and writes share it); 0 = unlimited
+  int dram_latency_cycles = 100;    // request to first data (reads) / to write acknowledged (writes)
 
   // A per-vector scale unit exists when either operand carries per-vector scale codes.
   bool has_scale_unit() const { return weight_scale_bits > 0 || act_scale_bits > 0; }
@@ -44,6 +56,19 @@ struct ArchParams {
     return weight_bits + act_bits + log2v;
   }
   int64_t peak_macs_per_cycle() const { return int64_t{pes} * lanes * vector_size; }
+  // Global-buffer read bandwidth towards the PE buffers in bytes/cycle (0 = unlimited).
+  double gbuf_bytes_per_cycle() const { return double(gbuf_banks) * gbuf_bank_bytes_per_cycle; }
+  int buffer_slots() const { return double_buffering ? 2 : 1; }
 };
+
+// `a` with the ideal memory system of the closed-form cycle counts (design.md §3): unlimited DRAM,
+// global-buffer and PE-buffer-write bandwidth and no DRAM latency; buffer capacities are unchanged.
+inline ArchParams with_ideal_memory(ArchParams a) {
+  a.dram_bytes_per_cycle = 0.0;
+  a.dram_latency_cycles = 0;
+  a.gbuf_bank_bytes_per_cycle = 0;
+  a.buffer_write_entries_per_cycle = 0;
+  return a;
+}
 
 }  // namespace dlasim::hw

@@ -1,6 +1,7 @@
-// The transaction that flows down the PE pipeline: one "wave" = up to `pes` tiles that the PEs execute in
-// lockstep. Blocks exchange waves through sc_fifo and annotate when their first result is available, so a
-// whole wave's work is computed at once and timed with a single wait (design.md §3, speed rules).
+// The transaction that flows down the DLA: one "wave" = one reduction pass of up to `pes` tiles that the PEs
+// execute in lockstep. It travels controller → DRAM interface → global buffer → PE buffers → MAC array →
+// scale unit → collector → PPU. Blocks exchange waves through sc_fifo and annotate when their result is
+// available, so a whole wave's work is computed at once and timed with a single wait (design.md §3).
 #pragma once
 
 #include <cstdint>
@@ -28,9 +29,25 @@ struct Wave {
   bool last_of_layer = false;
   std::vector<Tile> tiles;           // one per busy PE (≤ pes)
   int64_t depth = 0;                 // max p_count over tiles: collector entries used per lane
-  int64_t steps = 0;                 // cycles at one step per cycle: taps · ⌈Cg / V⌉ · depth
-  // Step order inside a tile: tap (r, s) outer, vector i, collector entry d inner (weight vector held
-  // in the lane for `depth` cycles). Arrays below are [pe][step][lane].
+  // Reduction pass: steps j in [j0, j1) of the flattened reduction axis j = tap·nv + i (tap = r·S + s,
+  // nv = ⌈Cg / V⌉ vectors per row), in the order the reference accumulates. A tile set's passes are
+  // consecutive waves sharing one collector bank: the first clears it, the last hands it to the PPU.
+  int64_t j0 = 0, j1 = 0;
+  bool first_pass = true, last_pass = true;
+  int64_t steps = 0;                 // (j1 - j0) · depth lane steps
+  int64_t issue_cycles = 0;          // cycles the MAC array takes to issue them (≥ steps: buffer read ports)
+  // Memory traffic of the pass (bits; vectors count V·N + M bits), set by the controller's plan.
+  uint64_t dram_read_bits = 0;       // DRAM → global buffer (weights and inputs not yet on chip)
+  uint64_t gbuf_read_bits = 0;       // global buffer → PE buffers (multicast data counted once)
+  uint64_t wbuf_write_bits = 0;      // summed over PEs
+  uint64_t ibuf_write_bits = 0;      // summed over PEs
+  int64_t fill_entries = 0;          // rows written into the busiest PE's weight + input buffer
+  int slot = -1;                     // PE buffer slot (double buffering) holding this pass's operands
+  sc_core::sc_time issued_at;        // the controller sent it (after claiming its slot)
+  sc_core::sc_time dram_ready_at;    // its DRAM data is in the global buffer
+  sc_core::sc_time operands_ready_at;  // its operands are in the PE buffers
+  // Step order inside a tile: j outer, collector entry d inner (a lane holds weight vector j for `depth`
+  // cycles while input vectors of the tile's pixels stream past). Arrays below are [pe][step][lane].
   std::vector<int32_t> dots;         // vector MAC outputs
   std::vector<uint16_t> weight_scale;  // per-vector weight scale code that travels with the weight vector
   std::vector<uint16_t> act_scale;     // [pe][step]: scale code that travels with the input vector
@@ -44,7 +61,18 @@ struct Wave {
 
 using WavePtr = std::shared_ptr<Wave>;
 
-// Emitted by the PPU when a layer's last output is written.
+// The PPU's output of one wave on its way to DRAM (codes plus per-vector output scale codes).
+struct OutputWrite {
+  std::size_t layer = 0;
+  uint64_t bits = 0;
+  bool last_of_layer = false;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const OutputWrite& w) {
+  return os << "layer " << w.layer << ": " << w.bits << " bits";
+}
+
+// Emitted by the DRAM interface when a layer's last output write is acknowledged.
 struct LayerDone {
   std::size_t layer = 0;
   bool operator==(const LayerDone& o) const { return layer == o.layer; }

@@ -1,6 +1,8 @@
 #include "sim/run.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -52,6 +54,17 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   p.ppu_latency_cycles = a.ppu_latency_cycles;
   p.weight_buffer_kib = a.weight_buffer_kib;
   p.input_buffer_kib = a.input_buffer_kib;
+  p.weight_buffer_entry_bits = a.weight_buffer_entry_bits;
+  p.input_buffer_entry_bits = a.input_buffer_entry_bits;
+  p.weight_buffer_ports = a.weight_buffer_ports;
+  p.input_buffer_ports = a.input_buffer_ports;
+  p.buffer_write_entries_per_cycle = a.buffer_write_entries_per_cycle;
+  p.double_buffering = a.double_buffering;
+  p.gbuf_kib = a.gbuf_kib;
+  p.gbuf_banks = a.gbuf_banks;
+  p.gbuf_bank_bytes_per_cycle = a.gbuf_bank_bytes_per_cycle;
+  p.dram_bytes_per_cycle = a.dram_bytes_per_cycle;
+  p.dram_latency_cycles = a.dram_latency_cycles;
   return p;
 }
 
@@ -170,10 +183,16 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
   const EnergyModel model(tech, r.arch);
   r.area_um2 = model.area();
   const auto& decls = dla.counters().decls();
-  std::size_t saturation_counter = 0;
-  for (std::size_t i = 0; i < decls.size(); ++i) {
-    if (decls[i].name == "pe.collector.saturations") saturation_counter = i;
-  }
+  const auto counter_index = [&](const std::string& name) {
+    for (std::size_t i = 0; i < decls.size(); ++i) {
+      if (decls[i].name == name) return i;
+    }
+    throw std::logic_error("no counter named " + name);
+  };
+  const std::size_t saturation_counter = counter_index("pe.collector.saturations");
+  const std::size_t dram_read = counter_index("dram.read_bits"), dram_write = counter_index("dram.write_bits");
+  const std::size_t stall_dram = counter_index("stall.dram"), stall_gbuf = counter_index("stall.gbuf");
+  const std::size_t stall_collector = counter_index("stall.collector_full");
   double ref_energy = 0.0, err_energy = 0.0;
   for (std::size_t i = 0; i < d.jobs.size(); ++i) {
     const hw::LayerJob& job = d.jobs[i];
@@ -189,10 +208,23 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
     s.macs = job.shape.macs();
     s.outputs = job.shape.out_pixels() * job.shape.out_c;
     s.cycles = sim.cycles;
-    s.bound_cycles = (s.macs + r.arch.peak_macs_per_cycle() - 1) / r.arch.peak_macs_per_cycle();
+    const hw::TilingPlan& plan = dla.plans()[i];
+    s.compute_bound_cycles = (s.macs + r.arch.peak_macs_per_cycle() - 1) / r.arch.peak_macs_per_cycle();
+    s.min_dram_bytes = (hw::min_dram_bits(plan) + 7) / 8;
+    s.memory_bound_cycles = r.arch.dram_bytes_per_cycle > 0.0
+                                ? uint64_t(std::ceil(double(s.min_dram_bytes) / r.arch.dram_bytes_per_cycle))
+                                : 0;
+    s.bound_cycles = std::max(s.compute_bound_cycles, s.memory_bound_cycles);
+    s.dram_bytes = (sim.counters[dram_read] + sim.counters[dram_write] + 7) / 8;
+    s.passes = plan.passes();
+    s.stall_dram = sim.counters[stall_dram];
+    s.stall_gbuf = sim.counters[stall_gbuf];
+    s.stall_collector_full = sim.counters[stall_collector];
     if (s.cycles < s.bound_cycles) {
-      throw std::runtime_error(fmt::format("layer '{}': {} simulated cycles are below the compute bound {}", job.name,
-                                           s.cycles, s.bound_cycles));
+      throw std::runtime_error(fmt::format("layer '{}': {} simulated cycles are below the bound {} = max(compute {}, "
+                                           "DRAM {})",
+                                           job.name, s.cycles, s.bound_cycles, s.compute_bound_cycles,
+                                           s.memory_bound_cycles));
     }
     s.utilisation = double(s.macs) / (double(s.cycles) * r.arch.peak_macs_per_cycle());
     const Breakdown e = model.energy(decls, sim.counters);

@@ -25,7 +25,13 @@ struct LayerStats {
   int64_t macs = 0;
   int64_t outputs = 0;           // output elements (pixels × channels)
   uint64_t cycles = 0;
-  uint64_t bound_cycles = 0;     // ceil(MACs / peak MACs per cycle) (no DRAM modelled yet)
+  uint64_t bound_cycles = 0;     // max(compute_bound_cycles, memory_bound_cycles): the simulation never beats it
+  uint64_t compute_bound_cycles = 0;  // ceil(MACs / peak MACs per cycle)
+  uint64_t memory_bound_cycles = 0;   // ceil(minimal DRAM bytes / DRAM bytes per cycle); 0 when unlimited
+  uint64_t min_dram_bytes = 0;   // every weight and input byte read once, every output byte written once
+  uint64_t dram_bytes = 0;       // bytes the simulated tiling moved (reads + writes)
+  int64_t passes = 0;            // reduction passes per tile set (hw/ctrl/tiling.hpp)
+  uint64_t stall_dram = 0, stall_gbuf = 0, stall_collector_full = 0;  // MAC array stall cycles by cause
   double utilisation = 0.0;      // MACs / (cycles · peak)
   double energy_pj = 0.0;
   double sqnr_db = 0.0;          // dequantized output vs the float layer on the float operands

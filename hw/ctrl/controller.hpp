@@ -1,12 +1,10 @@
-// Controller: walks each layer's tile loop and issues waves to the PE array; waits for the PPU to report
-// the layer done before starting the next layer (layers are timed separately).
-//
-// Loop order (outer to inner): group, output-channel block of up to `lanes` channels of that group, pixel
-// block of `collector_depth` output pixels; consecutive tiles in this order form a wave of up to `pes`
-// tiles. A channel block never crosses a group boundary, because a PE broadcasts one input vector to all
-// its lanes: with Kg = out_c / groups output channels per group, a group takes ⌈Kg / lanes⌉ blocks (a
-// depthwise layer uses one lane per PE). Every tile's steps are taps · ⌈Cg / V⌉ · depth.
-// Timing: issuing takes no time; the layer's cycles run from its first wave issued to LayerDone.
+// Controller: runs the layers one after the other. For each layer it walks the plan of hw/ctrl/tiling.hpp
+// (loop order, passes, traffic) and, for every pass, claims a free PE-buffer slot, then sends the pass to the
+// DRAM interface to fetch its operands; it starts the next layer when the DRAM interface reports the
+// layer's last output written (layers are timed separately).
+// Timing: issuing takes no time; a pass waits only for a free slot (with double buffering, the pass after
+// next waits until the MAC array has issued the current one). A layer's cycles run from its first pass
+// issued to LayerDone.
 #pragma once
 
 #include <vector>
@@ -15,6 +13,7 @@
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/ctrl/tiling.hpp"
 #include "hw/layer.hpp"
 #include "hw/wave.hpp"
 
@@ -22,21 +21,20 @@ namespace dlasim::hw {
 
 class Controller : public sc_core::sc_module {
  public:
-  sc_core::sc_fifo_out<WavePtr> wave_out;
-  sc_core::sc_fifo_in<LayerDone> done_in;
+  sc_core::sc_fifo_in<int> slot_in;          // free PE-buffer slots (from the MAC array)
+  sc_core::sc_fifo_out<WavePtr> fetch_out;   // passes to the DRAM interface
+  sc_core::sc_fifo_in<LayerDone> done_in;    // from the DRAM interface
 
+  // `plans[l]` is plan_tiling(jobs[l], arch).
   Controller(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs,
-             std::vector<LayerResult>& results, Counters& counters);
-
-  // The waves of one layer in issue order (exposed for tests and the closed-form cycle count).
-  // The job must pass check_job (hw/layer.hpp).
-  static std::vector<WavePtr> plan_waves(const LayerJob& job, std::size_t layer, const ArchParams& arch);
+             const std::vector<TilingPlan>& plans, std::vector<LayerResult>& results, Counters& counters);
 
  private:
   void run();
 
   const ArchParams& arch_;
   const std::vector<LayerJob>& jobs_;
+  const std::vector<TilingPlan>& plans_;
   std::vector<LayerResult>& results_;
   Counters& counters_;
   sc_core::sc_time period_;

@@ -24,15 +24,16 @@ void AccumulationCollector::run() {
     WavePtr w = psums_in.read();
     wait_until(w->ready_at);
     compute(*w);
-    w->ready_at = sc_core::sc_time_stamp() + (w->steps + arch_.collector_latency_cycles) * period_;
-    sums_out.write(w);
-    wait(static_cast<double>(w->steps) * period_);
+    const double issue = static_cast<double>(w->issue_cycles);
+    w->ready_at = sc_core::sc_time_stamp() + (issue + arch_.collector_latency_cycles) * period_;
+    if (w->last_pass) sums_out.write(w);
+    wait(issue * period_);
   }
 }
 
 void AccumulationCollector::compute(Wave& wave) {
   std::vector<int64_t>& bank = banks_.at(wave.bank);
-  std::fill(bank.begin(), bank.end(), 0);
+  if (wave.first_pass) std::fill(bank.begin(), bank.end(), 0);
   const int lanes = arch_.lanes;
   const int64_t depth = arch_.collector_depth;
   const bool scaled = !wave.psums.empty();

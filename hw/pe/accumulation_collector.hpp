@@ -1,9 +1,10 @@
 // Accumulation collector: per PE, `lanes` × `collector_depth` saturating accumulators of acc_bits
-// (two's complement) in each of `collector_banks` banks. A wave accumulates into the bank the MAC array
-// claimed for it; the PPU frees the bank once it has read it. Saturation events are counted.
+// (two's complement) in each of `collector_banks` banks. A tile set accumulates into the bank the MAC array
+// claimed for its first pass, over all its passes; the last pass hands the bank to the PPU, which frees it
+// once it has read it. Saturation events are counted.
 //
-// Timing: initiation interval 1 step per cycle; a bank is complete collector_latency_cycles after the
-// wave's last partial sum arrives.
+// Timing: takes steps at the MAC array's issue rate; a bank is complete collector_latency_cycles after the
+// last pass's last partial sum arrives.
 #pragma once
 
 #include <vector>
@@ -23,8 +24,8 @@ class AccumulationCollector : public sc_core::sc_module {
 
   AccumulationCollector(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
 
-  // Clears the wave's bank and accumulates its partial sums (wave.psums, or wave.dots without a scale
-  // unit) in step order; sets wave.sums to the bank.
+  // Clears the wave's bank on its first pass and accumulates its partial sums (wave.psums, or wave.dots
+  // without a scale unit) in step order; sets wave.sums to the bank.
   void compute(Wave& wave);
 
  private:

@@ -1,5 +1,7 @@
 #include "hw/pe/mac_array.hpp"
 
+#include <algorithm>
+
 #include "hw/arith.hpp"
 #include "hw/timing.hpp"
 
@@ -17,9 +19,16 @@ MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counter
   ibuf_read_bits_ = counters.add("pe.ibuf.read_bits", "bits",
                                  "input-buffer bits read and broadcast to a PE's lanes (vector codes + scale)",
                                  CounterKind::action);
+  busy_cycles_ = counters.add("pe.mac_array.issue_cycles", "cycles", "cycles the MAC array spent issuing steps",
+                              CounterKind::event);
   stall_collector_full_ = counters.add("stall.collector_full", "cycles",
                                        "cycles the MAC array waited for a free accumulation-collector bank",
                                        CounterKind::event);
+  stall_dram_ = counters.add("stall.dram", "cycles", "cycles the MAC array waited for operands still coming from DRAM",
+                             CounterKind::event);
+  stall_gbuf_ = counters.add("stall.gbuf", "cycles",
+                             "cycles the MAC array waited for the global buffer to fill the PE buffers",
+                             CounterKind::event);
   SC_HAS_PROCESS(MacArray);
   SC_THREAD(run);
 }
@@ -27,13 +36,27 @@ MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counter
 void MacArray::run() {
   while (true) {
     WavePtr w = wave_in.read();
-    const sc_core::sc_time asked = sc_core::sc_time_stamp();
-    w->bank = free_bank_in.read();
-    counters_.inc(stall_collector_full_, to_cycles(sc_core::sc_time_stamp() - asked, period_));
+    // Idle time from the end of the previous pass (or the pass's issue) to its operands, split by cause.
+    const sc_core::sc_time idle = std::max(idle_since_, w->issued_at);
+    const sc_core::sc_time dram_done = std::max(idle, std::min(w->dram_ready_at, w->operands_ready_at));
+    counters_.inc(stall_dram_, to_cycles(dram_done - idle, period_));
+    if (w->operands_ready_at > dram_done) counters_.inc(stall_gbuf_, to_cycles(w->operands_ready_at - dram_done, period_));
+    wait_until(w->operands_ready_at);
+    if (w->first_pass) {
+      const sc_core::sc_time asked = sc_core::sc_time_stamp();
+      bank_ = free_bank_in.read();
+      counters_.inc(stall_collector_full_, to_cycles(sc_core::sc_time_stamp() - asked, period_));
+    }
+    w->bank = bank_;
     compute(*w);
     w->ready_at = sc_core::sc_time_stamp() + arch_.mac_latency_cycles * period_;
-    dots_out.write(w);
-    wait(static_cast<double>(w->steps) * period_);
+    const int slot = w->slot;
+    const double issue = static_cast<double>(w->issue_cycles);
+    counters_.inc(busy_cycles_, w->issue_cycles);
+    dots_out.write(std::move(w));
+    wait(issue * period_);
+    idle_since_ = sc_core::sc_time_stamp();
+    slot_free_out.write(slot);
   }
 }
 
@@ -59,28 +82,25 @@ void MacArray::compute(Wave& wave) {
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
     const int64_t g = sh.group_of(t.k0);
-    for (int64_t r = 0; r < sh.kernel_h; ++r) {
-      for (int64_t s = 0; s < sh.kernel_w; ++s) {
-        for (int64_t i = 0; i < nv; ++i) {
-          wbits += t.k_count * wvec_bits;  // each lane loads its weight vector once, holds it `depth` cycles
-          for (int64_t d = 0; d < t.p_count; ++d) {
-            const int64_t step = ((r * sh.kernel_w + s) * nv + i) * depth + d;
-            const int64_t p = t.p0 + d, oh = p / sh.out_w(), ow = p % sh.out_w();
-            const int64_t ih = oh * sh.stride - sh.pad + r, iw = ow * sh.stride - sh.pad + s;
-            const bool inside = ih >= 0 && ih < sh.in_h && iw >= 0 && iw < sh.in_w;
-            const int64_t arow = inside ? sh.input_row(ih, iw, g) : 0;
-            const int8_t* a = inside ? in.row_codes(arow) + i * v : zero_vector_.data();
-            abits += avec_bits;
-            const std::size_t base = (pe * steps + step) * lanes;
-            if (scaled) wave.act_scale[pe * steps + step] = !a_pv ? 1 : inside ? in.vector_scale_codes[arow * nv + i] : 0;
-            for (int64_t l = 0; l < t.k_count; ++l) {
-              const int64_t wrow = sh.weight_row(t.k0 + l, r, s);
-              wave.dots[base + l] = vector_dot(wt.row_codes(wrow) + i * v, a, v);
-              if (scaled) wave.weight_scale[base + l] = w_pv ? wt.vector_scale_codes[wrow * nv + i] : 1;
-            }
-            dots += t.k_count;
-          }
+    for (int64_t j = wave.j0; j < wave.j1; ++j) {
+      const int64_t tap = j / nv, i = j % nv, r = tap / sh.kernel_w, s = tap % sh.kernel_w;
+      wbits += t.k_count * wvec_bits;  // each lane loads its weight vector once, holds it `depth` cycles
+      for (int64_t d = 0; d < t.p_count; ++d) {
+        const int64_t step = (j - wave.j0) * depth + d;
+        const int64_t p = t.p0 + d, oh = p / sh.out_w(), ow = p % sh.out_w();
+        const int64_t ih = oh * sh.stride - sh.pad + r, iw = ow * sh.stride - sh.pad + s;
+        const bool inside = ih >= 0 && ih < sh.in_h && iw >= 0 && iw < sh.in_w;
+        const int64_t arow = inside ? sh.input_row(ih, iw, g) : 0;
+        const int8_t* a = inside ? in.row_codes(arow) + i * v : zero_vector_.data();
+        abits += avec_bits;
+        const std::size_t base = (pe * steps + step) * lanes;
+        if (scaled) wave.act_scale[pe * steps + step] = !a_pv ? 1 : inside ? in.vector_scale_codes[arow * nv + i] : 0;
+        for (int64_t l = 0; l < t.k_count; ++l) {
+          const int64_t wrow = sh.weight_row(t.k0 + l, r, s);
+          wave.dots[base + l] = vector_dot(wt.row_codes(wrow) + i * v, a, v);
+          if (scaled) wave.weight_scale[base + l] = w_pv ? wt.vector_scale_codes[wrow * nv + i] : 1;
         }
+        dots += t.k_count;
       }
     }
   }

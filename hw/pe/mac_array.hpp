@@ -5,8 +5,11 @@
 // Padding taps stream a zero vector (they cost their cycle). In a grouped layer a tile's lanes all belong
 // to one group g and the PE streams that group's slice of the input (rows ConvShape::input_row(·, ·, g)).
 //
-// Timing: before a wave it claims a free accumulation-collector bank (stall cause: collector_full);
-// initiation interval 1 step per cycle, `steps` cycles per wave; first result after mac_latency_cycles.
+// Timing: a pass starts when its operands are in the PE buffers (stall causes: `stall.dram` while its DRAM
+// data is still on the way, then `stall.gbuf` while the global buffer fills the PE buffers) and, for the first
+// pass of a tile set, when an accumulation-collector bank is free (`stall.collector_full`). It issues the
+// pass's `steps` in `issue_cycles` cycles (one step per cycle unless the buffers' read ports are the limit),
+// then frees the pass's PE-buffer slot; first result after mac_latency_cycles.
 #pragma once
 
 #include <vector>
@@ -21,9 +24,10 @@ namespace dlasim::hw {
 
 class MacArray : public sc_core::sc_module {
  public:
-  sc_core::sc_fifo_in<WavePtr> wave_in;
-  sc_core::sc_fifo_in<int> free_bank_in;
+  sc_core::sc_fifo_in<WavePtr> wave_in;       // from the PE buffers
+  sc_core::sc_fifo_in<int> free_bank_in;       // from the PPU
   sc_core::sc_fifo_out<WavePtr> dots_out;
+  sc_core::sc_fifo_out<int> slot_free_out;     // PE-buffer slot released (to the controller)
 
   MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
 
@@ -37,7 +41,9 @@ class MacArray : public sc_core::sc_module {
   Counters& counters_;
   sc_core::sc_time period_;
   std::vector<int8_t> zero_vector_;
-  CounterId dot_, wbuf_read_bits_, ibuf_read_bits_, stall_collector_full_;
+  int bank_ = -1;  // collector bank of the current tile set
+  sc_core::sc_time idle_since_;  // end of the last issued pass
+  CounterId dot_, wbuf_read_bits_, ibuf_read_bits_, busy_cycles_, stall_collector_full_, stall_dram_, stall_gbuf_;
 };
 
 }  // namespace dlasim::hw

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hw/arith.hpp"
+#include "hw/ctrl/tiling.hpp"
 #include "hw/reference.hpp"
 #include "hw/timing.hpp"
 
@@ -32,11 +33,13 @@ void Ppu::run() {
     const int64_t busy = (busiest + arch_.ppu_outputs_per_cycle - 1) / arch_.ppu_outputs_per_cycle;
     wait(static_cast<double>(busy) * period_);
     free_bank_out.write(w->bank);
+    OutputWrite out{w->layer, 0, w->last_of_layer};
+    for (const Tile& t : w->tiles) out.bits += output_bits(*w->job, t.p_count, t.k_count);
     if (w->last_of_layer) {
       wait(arch_.ppu_latency_cycles * period_);
       finish_layer(*w);
-      done_out.write(LayerDone{w->layer});
     }
+    write_out.write(out);
   }
 }
 

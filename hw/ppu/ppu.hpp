@@ -4,7 +4,8 @@
 // per-vector: vector max → scale → scale code → codes). Vectors run along the output channels.
 //
 // Timing: ceil(outputs of the busiest PE / ppu_outputs_per_cycle) cycles per wave, after which the bank is
-// freed; a layer's last output is written ppu_latency_cycles later. Functionally the outputs of a layer are
+// freed and the wave's outputs go to the DRAM interface (a layer's last ones ppu_latency_cycles later); it
+// waits while both output staging buffers are full (DRAM writes slower than outputs are made). Functionally the outputs of a layer are
 // staged in fp32 and quantized when its last wave is done, which gives the codes a vector-at-a-time
 // pipeline gives; its cost is charged per output above.
 #pragma once
@@ -24,7 +25,7 @@ class Ppu : public sc_core::sc_module {
  public:
   sc_core::sc_fifo_in<WavePtr> sums_in;
   sc_core::sc_fifo_out<int> free_bank_out;
-  sc_core::sc_fifo_out<LayerDone> done_out;
+  sc_core::sc_fifo_out<OutputWrite> write_out;  // to the DRAM interface
 
   Ppu(sc_core::sc_module_name name, const ArchParams& arch, std::vector<LayerResult>& results,
       Counters& counters);

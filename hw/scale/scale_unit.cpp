@@ -24,7 +24,7 @@ void ScaleUnit::run() {
     compute(*w);
     w->ready_at = sc_core::sc_time_stamp() + arch_.scale_latency_cycles * period_;
     psums_out.write(w);
-    wait(static_cast<double>(w->steps) * period_);
+    wait(static_cast<double>(w->issue_cycles) * period_);
   }
 }
 

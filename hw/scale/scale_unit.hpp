@@ -3,7 +3,8 @@
 // scale_product_bits (round-half-up, saturating; the dropped 2^shift is applied by the PPU), and multiplies
 // the dot product by it. Present only when an operand is per-vector scaled.
 //
-// Timing: initiation interval 1 step per cycle; first result scale_latency_cycles after its input's.
+// Timing: takes steps at the MAC array's issue rate (Wave::issue_cycles per pass); first result
+// scale_latency_cycles after its input's.
 #pragma once
 
 #include <systemc>

@@ -2,26 +2,54 @@
 
 namespace dlasim::hw {
 
+std::vector<TilingPlan> Dla::plan_all(const ArchParams& arch, const std::vector<LayerJob>& jobs) {
+  std::vector<TilingPlan> plans;
+  for (const LayerJob& job : jobs) {
+    check_job(job);
+    plans.push_back(plan_tiling(job, arch));
+  }
+  return plans;
+}
+
 Dla::Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs)
     : sc_module(name),
       results_(jobs.size()),
-      waves_("waves", 2),
+      plans_(plan_all(arch, jobs)),
+      fetches_("fetches", 1),
+      fills_("fills", 1),
+      operands_("operands", 1),
+      waves_("waves", 1),
       dots_("dots", arch.collector_banks + 1),
       psums_("psums", arch.collector_banks + 1),
       sums_("sums", arch.collector_banks + 1),
+      free_slots_("free_slots", arch.buffer_slots()),
       free_banks_("free_banks", arch.collector_banks),
+      writes_("writes", 2),
       done_("done", 1),
-      controller_("controller", arch, jobs, results_, counters_),
+      controller_("controller", arch, jobs, plans_, results_, counters_),
+      dram_("dram", arch, counters_),
+      gbuf_("gbuf", arch, counters_),
+      pe_buffers_("pe_buffers", arch, counters_),
       mac_array_("mac_array", arch, counters_),
       scale_unit_(arch.has_scale_unit() ? std::make_unique<ScaleUnit>("scale_unit", arch, counters_) : nullptr),
       collector_("collector", arch, counters_),
       ppu_("ppu", arch, results_, counters_) {
-  for (const LayerJob& job : jobs) check_job(job);
-  controller_.wave_out(waves_);
+  for (int s = 0; s < arch.buffer_slots(); ++s) free_slots_.nb_write(s);
+  controller_.slot_in(free_slots_);
+  controller_.fetch_out(fetches_);
   controller_.done_in(done_);
+  dram_.read_in(fetches_);
+  dram_.read_out(fills_);
+  dram_.write_in(writes_);
+  dram_.done_out(done_);
+  gbuf_.fill_in(fills_);
+  gbuf_.fill_out(operands_);
+  pe_buffers_.fill_in(operands_);
+  pe_buffers_.operands_out(waves_);
   mac_array_.wave_in(waves_);
   mac_array_.free_bank_in(free_banks_);
   mac_array_.dots_out(dots_);
+  mac_array_.slot_free_out(free_slots_);
   if (scale_unit_) {
     scale_unit_->dots_in(dots_);
     scale_unit_->psums_out(psums_);
@@ -32,7 +60,7 @@ Dla::Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector
   collector_.sums_out(sums_);
   ppu_.sums_in(sums_);
   ppu_.free_bank_out(free_banks_);
-  ppu_.done_out(done_);
+  ppu_.write_out(writes_);
 }
 
 }  // namespace dlasim::hw

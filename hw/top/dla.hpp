@@ -1,6 +1,7 @@
-// The DLA: controller → vector MAC lanes → per-vector scale unit (when present) → accumulation collector
-// → PPU, connected by sc_fifo channels of waves. Runs its list of layer jobs once sc_start() is called;
-// several Dla instances (the design and its 8-bit baseline) can share one elaboration.
+// The DLA: controller → DRAM interface → global buffer → PE buffers → vector MAC lanes → per-vector scale
+// unit (when present) → accumulation collector → PPU → DRAM interface, connected by sc_fifo channels of
+// waves (hw/wave.hpp). Runs its list of layer jobs once sc_start() is called; several Dla instances (the
+// design and its 8-bit baseline) can share one elaboration.
 #pragma once
 
 #include <memory>
@@ -9,9 +10,13 @@
 #include <systemc>
 
 #include "hw/arch_params.hpp"
+#include "hw/buffer/pe_buffers.hpp"
 #include "hw/counters.hpp"
 #include "hw/ctrl/controller.hpp"
+#include "hw/ctrl/tiling.hpp"
 #include "hw/layer.hpp"
+#include "hw/memory/dram_interface.hpp"
+#include "hw/memory/global_buffer.hpp"
 #include "hw/pe/accumulation_collector.hpp"
 #include "hw/pe/mac_array.hpp"
 #include "hw/ppu/ppu.hpp"
@@ -22,19 +27,28 @@ namespace dlasim::hw {
 class Dla : public sc_core::sc_module {
  public:
   // `arch` and `jobs` (and the tensors the jobs point to) must outlive the simulation. Throws
-  // std::invalid_argument naming the layer when a job fails check_job (hw/layer.hpp).
+  // std::invalid_argument naming the layer when a job fails check_job (hw/layer.hpp) or cannot be tiled to
+  // the buffers (hw/ctrl/tiling.hpp).
   Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs);
 
   const std::vector<LayerResult>& results() const { return results_; }
+  const std::vector<TilingPlan>& plans() const { return plans_; }
   const Counters& counters() const { return counters_; }
 
  private:
+  static std::vector<TilingPlan> plan_all(const ArchParams& arch, const std::vector<LayerJob>& jobs);
+
   std::vector<LayerResult> results_;
+  std::vector<TilingPlan> plans_;
   Counters counters_;
-  sc_core::sc_fifo<WavePtr> waves_, dots_, psums_, sums_;
-  sc_core::sc_fifo<int> free_banks_;
+  sc_core::sc_fifo<WavePtr> fetches_, fills_, operands_, waves_, dots_, psums_, sums_;
+  sc_core::sc_fifo<int> free_slots_, free_banks_;
+  sc_core::sc_fifo<OutputWrite> writes_;
   sc_core::sc_fifo<LayerDone> done_;
   Controller controller_;
+  DramInterface dram_;
+  GlobalBuffer gbuf_;
+  PeBuffers pe_buffers_;
   MacArray mac_array_;
   std::unique_ptr<ScaleUnit> scale_unit_;
   AccumulationCollector collector_;

@@ -38,6 +38,17 @@ struct ArchConfig {
   int ppu_latency_cycles = 4;
   double weight_buffer_kib = 32.0;
   double input_buffer_kib = 32.0;
+  int weight_buffer_entry_bits = 128;
+  int input_buffer_entry_bits = 128;
+  int weight_buffer_ports = 16;
+  int input_buffer_ports = 1;
+  int buffer_write_entries_per_cycle = 4;
+  bool double_buffering = true;
+  double gbuf_kib = 1024.0;
+  int gbuf_banks = 8;
+  int gbuf_bank_bytes_per_cycle = 16;
+  double dram_bytes_per_cycle = 32.0;  // 0 = unlimited
+  int dram_latency_cycles = 100;
 };
 
 struct WorkloadConfig {

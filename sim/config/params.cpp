@@ -76,6 +76,38 @@ std::vector<ParamDecl> make_decls() {
        RealParam{[](Config& c) -> double& { return c.arch.weight_buffer_kib; }, 0.0, kMaxBufferKib, true}},
       {"arch.input_buffer_kib", "KiB", "Input activation buffer capacity per PE.",
        RealParam{[](Config& c) -> double& { return c.arch.input_buffer_kib; }, 0.0, kMaxBufferKib, true}},
+      {"arch.weight_buffer_entry_bits", "bits",
+       "Data bits of one weight-buffer row; a row holds `entry_bits / element bits` elements (per-vector scale "
+       "codes sit in a side column).",
+       IntParam{[](Config& c) -> int& { return c.arch.weight_buffer_entry_bits; }, 8, 8192}},
+      {"arch.input_buffer_entry_bits", "bits", "Data bits of one input-buffer row (packing as for weights).",
+       IntParam{[](Config& c) -> int& { return c.arch.input_buffer_entry_bits; }, 8, 8192}},
+      {"arch.weight_buffer_ports", "rows/cycle",
+       "Weight-buffer rows a PE reads per cycle to load its lanes' weight vectors.",
+       IntParam{[](Config& c) -> int& { return c.arch.weight_buffer_ports; }, 1, 1024}},
+      {"arch.input_buffer_ports", "rows/cycle",
+       "Input-buffer rows a PE reads per cycle for the input vector it broadcasts to its lanes.",
+       IntParam{[](Config& c) -> int& { return c.arch.input_buffer_ports; }, 1, 1024}},
+      {"arch.buffer_write_entries_per_cycle", "rows/cycle",
+       "Rows each PE buffer accepts per cycle while it is filled from the global buffer; 0 = unlimited.",
+       IntParam{[](Config& c) -> int& { return c.arch.buffer_write_entries_per_cycle; }, 0, 65536}},
+      {"arch.double_buffering", "-",
+       "PE buffers hold two tile slots, so the next pass loads while one computes; `false` halves nothing but "
+       "serialises load and compute.",
+       BoolParam{[](Config& c) -> bool& { return c.arch.double_buffering; }}},
+      {"arch.gbuf_kib", "KiB",
+       "Global buffer capacity; a layer's weights and/or input stay on chip when they fit, else they stream "
+       "from DRAM per pass.",
+       RealParam{[](Config& c) -> double& { return c.arch.gbuf_kib; }, 0.0, kMaxBufferKib, false}},
+      {"arch.gbuf_banks", "banks", "Banks of the global buffer.",
+       IntParam{[](Config& c) -> int& { return c.arch.gbuf_banks; }, 1, 1024}},
+      {"arch.gbuf_bank_bytes_per_cycle", "B/cycle",
+       "Read bandwidth of one global-buffer bank towards the PE buffers; 0 = unlimited.",
+       IntParam{[](Config& c) -> int& { return c.arch.gbuf_bank_bytes_per_cycle; }, 0, 65536}},
+      {"arch.dram_bytes_per_cycle", "B/cycle", "DRAM bandwidth shared by reads and writes; 0 = unlimited.",
+       RealParam{[](Config& c) -> double& { return c.arch.dram_bytes_per_cycle; }, 0.0, 1.0e6, false}},
+      {"arch.dram_latency_cycles", "cycles", "DRAM access latency (request to data, write to acknowledge).",
+       IntParam{[](Config& c) -> int& { return c.arch.dram_latency_cycles; }, 0, 100000}},
       // quant
       {"quant.weights.bits", "bits",
        "Weight element bits N_w; signed, narrow symmetric range [-(2^(N_w-1)-1), 2^(N_w-1)-1].",
@@ -178,7 +210,7 @@ std::string ParamDecl::type_name() const {
   return std::visit(
       Overloaded{[](const IntParam&) { return "int"; }, [](const Uint64Param&) { return "uint64"; },
                  [](const RealParam&) { return "double"; }, [](const StringParam&) { return "string"; },
-                 [](const EnumParam&) { return "enum"; }},
+                 [](const EnumParam&) { return "enum"; }, [](const BoolParam&) { return "bool"; }},
       kind);
 }
 
@@ -193,7 +225,8 @@ std::string ParamDecl::expected() const {
                    return std::string(p.name_chars ? "a non-empty string of [A-Za-z0-9._-]"
                                                    : "a non-empty string");
                  },
-                 [](const EnumParam& p) { return "one of " + join(p.choices, ", "); }},
+                 [](const EnumParam& p) { return "one of " + join(p.choices, ", "); },
+                 [](const BoolParam&) { return std::string("true or false"); }},
       kind);
 }
 
@@ -205,7 +238,8 @@ std::string ParamDecl::range_text() const {
                  [](const StringParam& p) {
                    return std::string(p.name_chars ? "non-empty, only `A-Z a-z 0-9 . _ -`" : "non-empty");
                  },
-                 [](const EnumParam& p) { return join(p.choices, ", ", "`"); }},
+                 [](const EnumParam& p) { return join(p.choices, ", ", "`"); },
+                 [](const BoolParam&) { return std::string("`true`, `false`"); }},
       kind);
 }
 
@@ -215,7 +249,8 @@ std::string ParamDecl::format(const Config& c) const {
                                [&](const Uint64Param& p) { return std::to_string(p.field(m)); },
                                [&](const RealParam& p) { return real_text(p.field(m)); },
                                [&](const StringParam& p) { return p.field(m); },
-                               [&](const EnumParam& p) { return p.field(m); }},
+                               [&](const EnumParam& p) { return p.field(m); },
+                               [&](const BoolParam& p) { return std::string(p.field(m) ? "true" : "false"); }},
                     kind);
 }
 
@@ -255,6 +290,11 @@ std::optional<std::string> ParamDecl::parse_into(Config& c, std::string_view tex
                                             }
                                           }
                                           return false;
+                                        },
+                                        [&](const BoolParam& p) {
+                                          if (text != "true" && text != "false") return false;
+                                          p.field(c) = text == "true";
+                                          return true;
                                         }},
                              kind);
   if (ok) return std::nullopt;

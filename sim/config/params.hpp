@@ -37,7 +37,10 @@ struct EnumParam {  // exactly one of `choices`
   std::string& (*field)(Config&);
   std::vector<std::string> choices;
 };
-using ParamKind = std::variant<IntParam, Uint64Param, RealParam, StringParam, EnumParam>;
+struct BoolParam {  // `true` or `false`
+  bool& (*field)(Config&);
+};
+using ParamKind = std::variant<IntParam, Uint64Param, RealParam, StringParam, EnumParam, BoolParam>;
 
 struct ParamDecl {
   std::string key;          // dotted, e.g. "arch.pes"; the part before the last dot is its section
@@ -45,7 +48,7 @@ struct ParamDecl {
   std::string description;  // one sentence or two, Markdown
   ParamKind kind;
 
-  // "int", "uint64", "double", "string" or "enum".
+  // "int", "uint64", "double", "string", "enum" or "bool".
   std::string type_name() const;
   // What a valid value is, for error messages: e.g. "an integer in [1, 4096]".
   std::string expected() const;

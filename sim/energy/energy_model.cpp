@@ -47,6 +47,14 @@ EnergyModel::EnergyModel(const Tech& tech, const hw::ArchParams& a) {
                                       adder_tree(a.vector_size, prod_bits, [&](int w) { return law.add_pj(w); });
   per_action_pj_["pe.wbuf.read_bits"] = law.sram_read_bit_pj(a.weight_buffer_kib);
   per_action_pj_["pe.ibuf.read_bits"] = law.sram_read_bit_pj(a.input_buffer_kib);
+  // SRAM writes cost as much per bit as reads (the law has one access energy); the global buffer's
+  // access energy follows the capacity of one bank.
+  per_action_pj_["pe.wbuf.write_bits"] = law.sram_read_bit_pj(a.weight_buffer_kib);
+  per_action_pj_["pe.ibuf.write_bits"] = law.sram_read_bit_pj(a.input_buffer_kib);
+  per_action_pj_["gbuf.read_bits"] = law.sram_read_bit_pj(a.gbuf_kib / a.gbuf_banks);
+  per_action_pj_["gbuf.write_bits"] = law.sram_read_bit_pj(a.gbuf_kib / a.gbuf_banks);
+  per_action_pj_["dram.read_bits"] = tech.at("dram_bit_energy");
+  per_action_pj_["dram.write_bits"] = tech.at("dram_bit_energy");
   per_action_pj_["pe.scale_unit.scale_mul"] = law.mult_pj(a.weight_scale_bits, a.act_scale_bits);
   per_action_pj_["pe.scale_unit.psum_mul"] = law.mult_pj(a.dot_bits(), a.scale_product_width());
   // read-modify-write of one accumulator: adder plus register read and write
@@ -70,6 +78,7 @@ EnergyModel::EnergyModel(const Tech& tech, const hw::ArchParams& a) {
   const double sram_bit_um2 = tech.at("sram_bit_area");
   add_area(area_um2_, "pe.wbuf", a.pes * a.weight_buffer_kib * 8192.0 * sram_bit_um2);
   add_area(area_um2_, "pe.ibuf", a.pes * a.input_buffer_kib * 8192.0 * sram_bit_um2);
+  add_area(area_um2_, "gbuf", a.gbuf_kib * 8192.0 * sram_bit_um2);
   add_area(area_um2_, "ppu",
            a.pes * (a.ppu_outputs_per_cycle * (2.0 * tech.at("fp32_mult_area") + tech.at("fp32_add_area") +
                                                law.add_um2(32)) +

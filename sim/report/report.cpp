@@ -58,9 +58,21 @@ ordered_json design_json(const DesignResult& d, double clock_mhz) {
 }
 
 ordered_json layer_json(const LayerStats& l) {
-  return {{"cycles", l.cycles},          {"bound_cycles", l.bound_cycles}, {"utilisation", sig6(l.utilisation)},
-          {"energy_pj", sig6(l.energy_pj)}, {"sqnr_db", sig6(l.sqnr_db)},    {"saturations", l.saturations},
-          {"zeroed_vectors", l.zeroed_vectors}};
+  ordered_json j;
+  j["cycles"] = l.cycles;
+  j["bound_cycles"] = l.bound_cycles;
+  j["compute_bound_cycles"] = l.compute_bound_cycles;
+  j["memory_bound_cycles"] = l.memory_bound_cycles;
+  j["utilisation"] = sig6(l.utilisation);
+  j["stall_cycles"] = {{"dram", l.stall_dram}, {"gbuf", l.stall_gbuf}, {"collector_full", l.stall_collector_full}};
+  j["dram_bytes"] = l.dram_bytes;
+  j["min_dram_bytes"] = l.min_dram_bytes;
+  j["passes"] = l.passes;
+  j["energy_pj"] = sig6(l.energy_pj);
+  j["sqnr_db"] = sig6(l.sqnr_db);
+  j["saturations"] = l.saturations;
+  j["zeroed_vectors"] = l.zeroed_vectors;
+  return j;
 }
 
 std::set<std::string> components(const Breakdown& a, const Breakdown& b) {
@@ -132,16 +144,20 @@ ordered_json summary_json(const RunResult& r, const Config& c) {
 
 std::string layers_csv(const RunResult& r) {
   std::string out =
-      "layer,macs,design_cycles,design_bound_cycles,design_utilisation,design_energy_pj,design_sqnr_db,"
-      "design_saturations,design_zeroed_vectors,baseline_cycles,baseline_bound_cycles,baseline_utilisation,"
-      "baseline_energy_pj,baseline_sqnr_db,baseline_saturations,cycles_ratio,energy_ratio\n";
+      "layer,macs,design_cycles,design_bound_cycles,design_utilisation,design_dram_bytes,design_stall_dram,"
+      "design_stall_gbuf,design_stall_collector_full,design_energy_pj,design_sqnr_db,design_saturations,"
+      "design_zeroed_vectors,baseline_cycles,baseline_bound_cycles,baseline_utilisation,baseline_dram_bytes,"
+      "baseline_stall_dram,baseline_stall_gbuf,baseline_stall_collector_full,baseline_energy_pj,baseline_sqnr_db,"
+      "baseline_saturations,cycles_ratio,energy_ratio\n";
   for (std::size_t i = 0; i < r.design.layers.size(); ++i) {
     const LayerStats& d = r.design.layers[i];
     const LayerStats& b = r.baseline.layers[i];
-    out += fmt::format("{},{},{},{},{:.6g},{:.6g},{:.6g},{},{},{},{},{:.6g},{:.6g},{:.6g},{},{:.6g},{:.6g}\n", d.name,
-                       d.macs, d.cycles, d.bound_cycles, d.utilisation, d.energy_pj, d.sqnr_db, d.saturations,
-                       d.zeroed_vectors, b.cycles, b.bound_cycles, b.utilisation, b.energy_pj, b.sqnr_db,
-                       b.saturations, ratio(d.cycles, b.cycles), ratio(d.energy_pj, b.energy_pj));
+    out += fmt::format("{},{},{},{},{:.6g},{},{},{},{},{:.6g},{:.6g},{},{},", d.name, d.macs, d.cycles, d.bound_cycles,
+                       d.utilisation, d.dram_bytes, d.stall_dram, d.stall_gbuf, d.stall_collector_full, d.energy_pj,
+                       d.sqnr_db, d.saturations, d.zeroed_vectors);
+    out += fmt::format("{},{},{:.6g},{},{},{},{},{:.6g},{:.6g},{},{:.6g},{:.6g}\n", b.cycles, b.bound_cycles,
+                       b.utilisation, b.dram_bytes, b.stall_dram, b.stall_gbuf, b.stall_collector_full, b.energy_pj,
+                       b.sqnr_db, b.saturations, ratio(d.cycles, b.cycles), ratio(d.energy_pj, b.energy_pj));
   }
   return out;
 }

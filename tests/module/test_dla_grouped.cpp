@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "hw/ctrl/controller.hpp"
+#include "hw/ctrl/tiling.hpp"
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
 #include "quant/quantize.hpp"
@@ -27,6 +27,7 @@ struct Fixture {
   std::vector<hw::LayerJob> jobs;
 
   Fixture(const quant::QuantSpec& ws, const quant::QuantSpec& as, float out_scale) {
+    arch = hw::with_ideal_memory(arch);
     arch.pes = 2;
     arch.lanes = 4;
     arch.vector_size = 8;
@@ -69,7 +70,7 @@ uint64_t closed_form_cycles(const hw::LayerJob& job, const hw::ArchParams& a, bo
   const uint64_t latencies = a.mac_latency_cycles + (a.has_scale_unit() ? a.scale_latency_cycles : 0) +
                              a.collector_latency_cycles;
   uint64_t cycles = 0, last_ppu = 0;
-  for (const hw::WavePtr& w : hw::Controller::plan_waves(job, 0, a)) {
+  for (const hw::WavePtr& w : hw::plan_waves(job, 0, a, hw::plan_tiling(job, a))) {
     int64_t busiest = 0;
     for (const hw::Tile& t : w->tiles) busiest = std::max(busiest, t.k_count * t.p_count);
     last_ppu = (busiest + a.ppu_outputs_per_cycle - 1) / a.ppu_outputs_per_cycle;

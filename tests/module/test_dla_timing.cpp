@@ -20,6 +20,7 @@ struct Fixture {
   std::vector<hw::LayerJob> jobs;
 
   explicit Fixture(int banks, int ppu_outputs_per_cycle) {
+    arch = hw::with_ideal_memory(arch);
     arch.pes = 2;
     arch.lanes = 4;
     arch.vector_size = 8;

@@ -23,7 +23,7 @@
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
-#include "hw/ctrl/controller.hpp"
+#include "hw/ctrl/tiling.hpp"
 #include "hw/layer.hpp"
 #include "hw/pe/mac_array.hpp"
 #include "hw/scale/scale_unit.hpp"
@@ -125,11 +125,13 @@ class Bench : public sc_core::sc_module {
         psums_f_("psums_f", arch.collector_banks + 1),
         free_f_("free_f", arch.collector_banks),
         release_f_("release_f", static_cast<int>(this->waves.size()) + 1),
+        slot_f_("slot_f", static_cast<int>(this->waves.size()) + 1),
         mac_("mac", arch, counters),
         scale_(arch.has_scale_unit() ? std::make_unique<hw::ScaleUnit>("scale", arch, counters) : nullptr) {
     mac_.wave_in(wave_f_);
     mac_.free_bank_in(free_f_);
     mac_.dots_out(dots_f_);
+    mac_.slot_free_out(slot_f_);  // PE-buffer slots: operands are always ready here (no memory modelled)
     if (scale_) {
       scale_->dots_in(dots_f_);
       scale_->psums_out(psums_f_);
@@ -215,6 +217,7 @@ class Bench : public sc_core::sc_module {
   sc_core::sc_fifo<WavePtr> wave_f_, dots_f_, psums_f_;
   sc_core::sc_fifo<int> free_f_;
   sc_core::sc_fifo<Release> release_f_;
+  sc_core::sc_fifo<int> slot_f_;
   hw::MacArray mac_;
   std::unique_ptr<hw::ScaleUnit> scale_;
 };
@@ -438,7 +441,7 @@ TEST_CASE("mac+scale module: per-vector INT4 conv with rounded scale product mat
   // Tiles: channel blocks of 4 lanes (4, 4, 2) × pixel blocks of 3 (3, 3, 3, 3, 3, 1) = 18 tiles, 9 waves of
   // 2 PEs; waves 2, 5, 8 pair a 3-pixel tile with a 1-pixel tile (idle collector entries), waves 6..8 use
   // 2 of 4 lanes. steps = 9 taps × 3 vectors × depth 3 = 81.
-  const std::vector<WavePtr> waves = hw::Controller::plan_waves(pb.job, 0, a);
+  const std::vector<WavePtr> waves = hw::plan_waves(pb.job, 0, a, hw::plan_tiling(pb.job, a));
   REQUIRE(waves.size() == 9);
   for (const WavePtr& w : waves) REQUIRE(w->steps == 81);
 
@@ -489,7 +492,7 @@ TEST_CASE("mac+scale module: per-vector INT4 activations with per-channel weight
   REQUIRE(a.scale_product_width() == kWidth);
 
   // 3 channel blocks × 3 pixel blocks = 9 tiles → 5 waves, the last one a single tile.
-  const std::vector<WavePtr> waves = hw::Controller::plan_waves(pb.job, 0, a);
+  const std::vector<WavePtr> waves = hw::plan_waves(pb.job, 0, a, hw::plan_tiling(pb.job, a));
   REQUIRE(waves.size() == 5);
   REQUIRE(waves.back()->tiles.size() == 1);
 
@@ -526,7 +529,7 @@ TEST_CASE("mac+scale module: per-channel INT8 weights and per-tensor INT8 activa
   REQUIRE_FALSE(a.has_scale_unit());
 
   // Channel blocks (4, 3) × pixel blocks (5 × 7, 1) = 16 tiles → 6 waves of ≤ 3 PEs.
-  const std::vector<WavePtr> waves = hw::Controller::plan_waves(pb.job, 0, a);
+  const std::vector<WavePtr> waves = hw::plan_waves(pb.job, 0, a, hw::plan_tiling(pb.job, a));
   REQUIRE(waves.size() == 6);
 
   Stalls st;
@@ -572,7 +575,7 @@ TEST_CASE("mac+scale module: grouped conv (G = 4, Cg = 6 < V = 8, Kg = 3 < lanes
 
   // A channel block never crosses a group: 4 groups × 1 block of 3 channels × 8 pixel blocks = 32 tiles,
   // 16 waves of 2 PEs; steps = 9 taps × 1 vector × depth 5 = 45.
-  const std::vector<WavePtr> waves = hw::Controller::plan_waves(pb.job, 0, a);
+  const std::vector<WavePtr> waves = hw::plan_waves(pb.job, 0, a, hw::plan_tiling(pb.job, a));
   REQUIRE(waves.size() == 16);
   for (const WavePtr& w : waves) {
     REQUIRE(w->steps == 45);
@@ -619,7 +622,7 @@ TEST_CASE("mac+scale module: depthwise conv (G = C = K = 10) with INT8 operands 
   REQUIRE_FALSE(a.has_scale_unit());
 
   // 10 channels × 4 pixel blocks = 40 one-lane tiles → 14 waves (13 × 3 + 1); steps = 9 × 1 × 4 = 36.
-  const std::vector<WavePtr> waves = hw::Controller::plan_waves(pb.job, 0, a);
+  const std::vector<WavePtr> waves = hw::plan_waves(pb.job, 0, a, hw::plan_tiling(pb.job, a));
   REQUIRE(waves.size() == 14);
   REQUIRE(waves.back()->tiles.size() == 1);
   for (const WavePtr& w : waves) REQUIRE(w->steps == 36);

@@ -61,6 +61,17 @@ arch:
   ppu_latency_cycles: 5
   weight_buffer_kib: 64
   input_buffer_kib: 16.5
+  weight_buffer_entry_bits: 256
+  input_buffer_entry_bits: 64
+  weight_buffer_ports: 4
+  input_buffer_ports: 2
+  buffer_write_entries_per_cycle: 0
+  double_buffering: false
+  gbuf_kib: 2048
+  gbuf_banks: 16
+  gbuf_bank_bytes_per_cycle: 32
+  dram_bytes_per_cycle: 12.5
+  dram_latency_cycles: 0
 quant:
   weights:
     bits: 3

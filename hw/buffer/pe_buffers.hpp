@@ -1,0 +1,37 @@
+// The PEs' weight buffers and input buffers (one of each per PE; `*_buffer_kib` of rows of
+// `*_buffer_entry_bits` data bits, operands packed as hw/buffer/packing.hpp describes). With double
+// buffering each buffer has two slots: the controller claims a free slot before it fetches a pass, the MAC
+// array frees it once it has issued the pass, so the next pass loads while one computes. Read ports limit the
+// MAC array's issue rate (Wave::issue_cycles, computed by the controller's plan).
+//
+// Timing: a pass's rows are written as the global buffer sends them, at most
+// `buffer_write_entries_per_cycle` rows per cycle per PE buffer (0 = unlimited); its operands are ready at the
+// later of the global buffer's transfer end and the busiest PE's write end. The write port is busy for
+// that time. Stall cause it creates: `stall.gbuf` (the fill of the PE buffers).
+#pragma once
+
+#include <systemc>
+
+#include "hw/arch_params.hpp"
+#include "hw/counters.hpp"
+#include "hw/wave.hpp"
+
+namespace dlasim::hw {
+
+class PeBuffers : public sc_core::sc_module {
+ public:
+  sc_core::sc_fifo_in<WavePtr> fill_in;       // from the global buffer, at the start of its transfer
+  sc_core::sc_fifo_out<WavePtr> operands_out; // to the MAC array, operands_ready_at final
+
+  PeBuffers(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
+
+ private:
+  void run();
+
+  const ArchParams& arch_;
+  Counters& counters_;
+  sc_core::sc_time period_;
+  CounterId wbuf_write_bits_, ibuf_write_bits_;
+};
+
+}  // namespace dlasim::hw

@@ -1,0 +1,54 @@
+#include "hw/memory/dram_interface.hpp"
+
+#include <cmath>
+
+#include "hw/timing.hpp"
+
+namespace dlasim::hw {
+
+DramInterface::DramInterface(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters)
+    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
+      channel_free_(sc_core::SC_ZERO_TIME) {
+  read_bits_ = counters.add("dram.read_bits", "bits", "bits read from DRAM into the global buffer", CounterKind::action);
+  write_bits_ = counters.add("dram.write_bits", "bits", "bits of PPU outputs written to DRAM", CounterKind::action);
+  busy_cycles_ = counters.add("dram.busy_cycles", "cycles", "cycles the DRAM channel transferred data",
+                              CounterKind::event);
+  SC_HAS_PROCESS(DramInterface);
+  SC_THREAD(read_process);
+  SC_THREAD(write_process);
+}
+
+sc_core::sc_time DramInterface::transfer(uint64_t bits) {
+  const double bytes = std::ceil(double(bits) / 8.0);
+  const uint64_t cycles = arch_.dram_bytes_per_cycle > 0.0 ? uint64_t(std::ceil(bytes / arch_.dram_bytes_per_cycle)) : 0;
+  const sc_core::sc_time start = std::max(sc_core::sc_time_stamp(), channel_free_);
+  channel_free_ = start + static_cast<double>(cycles) * period_;
+  counters_.inc(busy_cycles_, cycles);
+  return channel_free_;
+}
+
+void DramInterface::read_process() {
+  while (true) {
+    WavePtr w = read_in.read();
+    w->dram_ready_at = sc_core::sc_time_stamp();
+    if (w->dram_read_bits > 0) {
+      w->dram_ready_at = transfer(w->dram_read_bits) + arch_.dram_latency_cycles * period_;
+      counters_.inc(read_bits_, w->dram_read_bits);
+    }
+    read_out.write(std::move(w));
+  }
+}
+
+void DramInterface::write_process() {
+  while (true) {
+    const OutputWrite out = write_in.read();
+    wait_until(transfer(out.bits));
+    counters_.inc(write_bits_, out.bits);
+    if (out.last_of_layer) {
+      wait(arch_.dram_latency_cycles * period_);
+      done_out.write(LayerDone{out.layer});
+    }
+  }
+}
+
+}  // namespace dlasim::hw

@@ -1,0 +1,35 @@
+// Global buffer: `gbuf_kib` of SRAM in `gbuf_banks` banks shared by all PEs. It receives operands from DRAM
+// (which data stays resident is the controller's plan, hw/ctrl/tiling.hpp) and sends each pass's weights and
+// input windows to the PE buffers, multicasting data several PEs need.
+//
+// Timing: store and forward per pass — a pass's transfer to the PEs starts once its DRAM data has arrived
+// (Wave::dram_ready_at) and the previous transfer is done, and takes ceil(bytes / (banks ·
+// gbuf_bank_bytes_per_cycle)) cycles (0 when the bandwidth is unlimited). It sets Wave::operands_ready_at to
+// the end of the transfer; the PE buffers may delay it further. Stall cause it creates: `stall.gbuf`.
+#pragma once
+
+#include <systemc>
+
+#include "hw/arch_params.hpp"
+#include "hw/counters.hpp"
+#include "hw/wave.hpp"
+
+namespace dlasim::hw {
+
+class GlobalBuffer : public sc_core::sc_module {
+ public:
+  sc_core::sc_fifo_in<WavePtr> fill_in;    // from the DRAM interface
+  sc_core::sc_fifo_out<WavePtr> fill_out;  // to the PE buffers, at the start of the transfer
+
+  GlobalBuffer(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
+
+ private:
+  void run();
+
+  const ArchParams& arch_;
+  Counters& counters_;
+  sc_core::sc_time period_;
+  CounterId read_bits_, write_bits_;
+};
+
+}  // namespace dlasim::hw
