@@ -110,11 +110,13 @@ Packing input_packing(const LayerJob& job, const ArchParams& arch) {
   return {job.input->spec.bits(), arch.vector_size, scale_bits_of(*job.input), arch.input_buffer_entry_bits};
 }
 
-uint64_t output_bits(const LayerJob& job, int64_t pixels, int64_t channels) {
+uint64_t output_bits(const LayerJob& job, int64_t pixels, int64_t k0, int64_t channels) {
   const quant::QuantSpec& s = job.output.spec;
-  const bool per_vector = s.granularity == quant::Granularity::per_vector;
-  const int64_t vectors = per_vector ? pixels * ((channels + s.vector_size - 1) / s.vector_size) : 0;
-  return uint64_t(pixels * channels) * s.bits() + uint64_t(vectors) * (per_vector ? s.scale_bits : 0);
+  const uint64_t codes = uint64_t(pixels * channels) * s.bits();
+  if (s.granularity != quant::Granularity::per_vector) return codes;
+  const int64_t v = s.vector_size;
+  const int64_t starts = (k0 + channels + v - 1) / v - (k0 + v - 1) / v;  // multiples of V in [k0, k0 + channels)
+  return codes + uint64_t(pixels * starts) * s.scale_bits;
 }
 
 TilingPlan plan_tiling(const LayerJob& job, const ArchParams& arch) {
@@ -127,7 +129,7 @@ TilingPlan plan_tiling(const LayerJob& job, const ArchParams& arch) {
   plan.input_slot_entries = slot_entries(arch.input_buffer_kib, ip.entry_bits, arch.buffer_slots());
   plan.weight_bits = uint64_t(job.weights->shape.rows * nv) * wp.vector_bits();
   plan.input_bits = uint64_t(job.input->shape.rows * nv) * ip.vector_bits();
-  plan.output_bits = output_bits(job, sh.out_pixels(), sh.out_c);
+  plan.output_bits = output_bits(job, sh.out_pixels(), 0, sh.out_c);
   const auto fail = [&](const std::string& what) {
     throw std::invalid_argument(fmt::format("layer '{}' cannot be tiled: {}", job.name, what));
   };

@@ -46,9 +46,10 @@ struct TilingPlan {
 // Packing of the weight and input operands of `job` in the PE buffers (hw/buffer/packing.hpp).
 Packing weight_packing(const LayerJob& job, const ArchParams& arch);
 Packing input_packing(const LayerJob& job, const ArchParams& arch);
-// Bits the PPU writes for `outputs` output elements of `pixels` pixels × `channels` channels (codes plus
-// per-vector output scale codes, vectors along the channels).
-uint64_t output_bits(const LayerJob& job, int64_t pixels, int64_t channels);
+// Bits the PPU writes for `pixels` output pixels × channels [k0, k0 + channels): their codes plus, for a
+// per-vector output format, the scale codes of the output vectors (along the channels, V per vector) that
+// start in that channel range. Summed over a layer's tiles this is the whole output tensor.
+uint64_t output_bits(const LayerJob& job, int64_t pixels, int64_t k0, int64_t channels);
 
 // Throws std::invalid_argument naming the layer and the buffer when the layer cannot be tiled.
 TilingPlan plan_tiling(const LayerJob& job, const ArchParams& arch);

@@ -34,7 +34,7 @@ void Ppu::run() {
     wait(static_cast<double>(busy) * period_);
     free_bank_out.write(w->bank);
     OutputWrite out{w->layer, 0, w->last_of_layer};
-    for (const Tile& t : w->tiles) out.bits += output_bits(*w->job, t.p_count, t.k_count);
+    for (const Tile& t : w->tiles) out.bits += output_bits(*w->job, t.p_count, t.k0, t.k_count);
     if (w->last_of_layer) {
       wait(arch_.ppu_latency_cycles * period_);
       finish_layer(*w);
