@@ -61,6 +61,9 @@ void check_job(const LayerJob& job) {
     fail(fmt::format("weight vectors of {} and input vectors of {} elements do not line up",
                      job.weights->spec.vector_size, job.input->spec.vector_size));
   }
+  if (job.weights_are_activations && job.weights->spec.coarse_level() == quant::CoarseLevel::per_channel) {
+    fail("the weights operand is an activation (weights_are_activations) and cannot have per-channel coarse scales");
+  }
   if (int64_t(job.bias->size()) != job.shape.out_c) {
     fail(fmt::format("{} bias entries for {} output channels", job.bias->size(), job.shape.out_c));
   }

@@ -73,10 +73,16 @@ struct LayerJob {
   const quant::QTensor* input = nullptr;    // shape.input_matrix(): one coarse scale per tensor
   const std::vector<float>* bias = nullptr; // K entries, fp32, added by the PPU
   OutputQuant output;
+  // The weights operand is an activation tensor produced at run time (attention GEMMs: K of S = Q·Kᵀ, Vᵀ of
+  // O = P·V). It arrives in the weight port's element and per-vector scale format with one coarse scale per
+  // tensor (max-calibrated like an activation). The arithmetic does not change; traffic/energy models will
+  // treat it as activation data.
+  bool weights_are_activations = false;
 };
 
 // Throws std::invalid_argument naming the layer unless check_shape passes, the operands are present, and
-// their matrix shapes are shape.weight_matrix() and shape.input_matrix() with the same vector size.
+// their matrix shapes are shape.weight_matrix() and shape.input_matrix() with the same vector size; when
+// weights_are_activations, the weights must not have per-channel coarse scales.
 void check_job(const LayerJob& job);
 
 struct LayerResult {

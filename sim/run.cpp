@@ -108,23 +108,41 @@ std::vector<float> float_layer(const hw::ConvShape& sh, const std::vector<float>
   return y;
 }
 
-// Float operands and float result of one layer.
-struct FloatLayer {
-  std::vector<float> weights, input, bias, output;
-};
+}  // namespace
 
 FloatLayer make_float_layer(const Config& c, const LayerSpec& l, uint64_t index) {
   const hw::ConvShape& sh = l.shape;
   const WorkloadConfig& wl = c.workload;
   FloatLayer f;
   const double fan_in = double(sh.group_in_c()) * sh.taps();
+  const int64_t weight_count = sh.out_c * sh.taps() * sh.group_in_c();
   Rng rw(stream_seed(c.run.seed, index, 0)), ra(stream_seed(c.run.seed, index, 1)), rb(stream_seed(c.run.seed, index, 2));
-  f.weights = sample(rw, wl.weight_dist, wl.student_t_dof, 1.0 / std::sqrt(fan_in), sh.out_c * sh.taps() * sh.group_in_c());
-  f.input = sample(ra, wl.act_dist, wl.student_t_dof, 1.0, sh.in_h * sh.in_w * sh.in_c);
-  f.bias = sample(rb, "normal", 0.0, wl.bias_rel_std, sh.out_c);  // pre-activation std is 1 by construction
+  if (l.is_attention()) {
+    // attn_qk: K as [H·N][d], Q as [M][H][d]; attn_pv: Vᵀ as [H·d][N], P as [M][H][N] = softmax over the N keys
+    // of unit-variance logits (those of a scaled dot product of unit-variance Q and K). No bias.
+    f.weights = sample(rw, wl.act_dist, wl.student_t_dof, 1.0, weight_count);
+    f.input = sample(ra, wl.act_dist, wl.student_t_dof, 1.0, sh.in_h * sh.in_w * sh.in_c);
+    if (l.type == "attn_pv") softmax_rows(f.input, sh.group_in_c());
+    f.bias.assign(sh.out_c, 0.0f);
+  } else {
+    f.weights = sample(rw, wl.weight_dist, wl.student_t_dof, 1.0 / std::sqrt(fan_in), weight_count);
+    f.input = sample(ra, wl.act_dist, wl.student_t_dof, 1.0, sh.in_h * sh.in_w * sh.in_c);
+    f.bias = sample(rb, "normal", 0.0, wl.bias_rel_std, sh.out_c);  // pre-activation std is 1 by construction
+  }
   f.output = float_layer(sh, f.weights, f.input, f.bias, l.relu);
   return f;
 }
+
+quant::QuantSpec activation_weight_spec(const quant::QuantSpec& weights) {
+  quant::QuantSpec s = weights;
+  if (s.granularity == quant::Granularity::per_channel) s.granularity = quant::Granularity::per_tensor;
+  if (s.granularity == quant::Granularity::per_vector && s.coarse == quant::CoarseLevel::per_channel) {
+    s.coarse = quant::CoarseLevel::per_tensor;
+  }
+  return s;
+}
+
+namespace {
 
 // Seconds since construction or the previous lap().
 class Stopwatch {
@@ -156,8 +174,10 @@ std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::Arch
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const hw::ConvShape& sh = layers[i].shape;
     // The input [H][W][C] is quantized as H·W·G rows of Cg (hw/layer.hpp): vectors restart at every group
-    // boundary, so they line up with the weight vectors of [K][R][S][Cg].
-    d->weights.push_back(quant::quantize(fl[i].weights.data(), sh.weight_matrix(), q.weights));
+    // boundary, so they line up with the weight vectors of [K][R][S][Cg]. An attention GEMM's B operand (K or
+    // Vᵀ) is an activation: weight-port format, one coarse scale per tensor, max-calibrated on itself.
+    const quant::QuantSpec ws = layers[i].is_attention() ? activation_weight_spec(q.weights) : q.weights;
+    d->weights.push_back(quant::quantize(fl[i].weights.data(), sh.weight_matrix(), ws));
     d->inputs.push_back(quant::quantize(fl[i].input.data(), sh.input_matrix(), q.activations));
   }
   for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -169,6 +189,7 @@ std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::Arch
     job.weights = &d->weights[i];
     job.input = &d->inputs[i];
     job.bias = &fl[i].bias;
+    job.weights_are_activations = layers[i].is_attention();
     job.output.spec = q.activations;
     job.output.coarse_scale = quant::calibrate_coarse_scales(
         fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, q.activations)[0];

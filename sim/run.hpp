@@ -75,6 +75,21 @@ DesignQuant design_quant(const Config& c);
 hw::ArchParams baseline_arch(const Config& c);
 DesignQuant baseline_quant(const Config& c);
 
+// Format of an attention GEMM's B operand (hw::LayerJob::weights_are_activations): the weight port's element
+// bits and per-vector scale bits (so the scale unit's M_w × M_a product is unchanged), but one coarse scale
+// per tensor: per_channel becomes per_tensor, a two-level per-vector format gets its γ per tensor.
+quant::QuantSpec activation_weight_spec(const quant::QuantSpec& weights);
+
+// Seeded synthetic float operands of layer `index` and the float layer on them (double accumulation): the
+// SQNR reference and the calibration data of the output scale. Weights [K][R][S][Cg] from workload.weight_dist
+// scaled by 1/sqrt(fan-in), input [H][W][C] from workload.act_dist, bias normal (bias_rel_std). Attention
+// GEMMs (LayerSpec::is_attention): both operands from act_dist at unit scale, the attn_pv input P softmax
+// rows (nonnegative, summing to 1 per query and head), zero bias.
+struct FloatLayer {
+  std::vector<float> weights, input, bias, output;
+};
+FloatLayer make_float_layer(const Config& c, const LayerSpec& l, uint64_t index);
+
 // Runs the workload; throws InputError for bad workload/tech files and std::runtime_error on a
 // bit-exact mismatch (naming layer and index).
 RunResult run_workload(const Config& config);

@@ -58,8 +58,11 @@ std::size_t header_columns(const std::vector<std::string>& cells, const std::str
                                fmt::join(kColumns, ","), kGroupsColumn));
 }
 
+bool is_matrix_product(const std::string& type) { return type == "gemm" || type == "attn_qk" || type == "attn_pv"; }
+
 // Sets shape.groups from the optional groups cell (empty: not given) and checks it against the type and
-// channel counts: conv and fc default to 1, dwconv means groups = in_c = out_c.
+// channel counts: conv and fc default to 1, dwconv means groups = in_c = out_c, gemm has 1, and the
+// attention types need the cell (H heads).
 void set_groups(LayerSpec& l, const std::string& cell, const std::string& where, int64_t max) {
   hw::ConvShape& s = l.shape;
   if (l.type == "dwconv") {
@@ -74,14 +77,57 @@ void set_groups(LayerSpec& l, const std::string& cell, const std::string& where,
     }
     return;
   }
+  if (l.is_attention()) {
+    if (cell.empty()) {
+      throw InputError(fmt::format("{}: column 'groups': an {} layer needs the number of heads H in the groups column",
+                                   where, l.type));
+    }
+    s.groups = parse_int(cell, where, kGroupsColumn, 1, max);
+    const bool qk = l.type == "attn_qk";
+    if (s.in_c % s.groups != 0 || s.out_c % s.groups != 0) {
+      throw InputError(fmt::format("{}: column 'groups': H = {} heads must divide in_c = {} = {} and out_c = {} = {}",
+                                   where, s.groups, qk ? "H·d" : "H·N", s.in_c, qk ? "H·N" : "H·d", s.out_c));
+    }
+    return;
+  }
   s.groups = cell.empty() ? 1 : parse_int(cell, where, kGroupsColumn, 1, max);
+  if (l.type == "gemm" && s.groups != 1) {
+    throw InputError(fmt::format("{}: column 'groups': a gemm layer has groups = 1, got {}", where, s.groups));
+  }
   if (s.in_c % s.groups != 0 || s.out_c % s.groups != 0) {
     throw InputError(fmt::format("{}: column 'groups': {} groups must divide in_c = {} and out_c = {}", where, s.groups,
                                  s.in_c, s.out_c));
   }
 }
 
+// gemm, attn_qk and attn_pv are 1×1 convolutions over an M×1 input (M rows in in_h): the other geometry
+// columns are fixed; the attention GEMMs have no activation.
+void check_matrix_product(const LayerSpec& l, const std::string& where) {
+  const hw::ConvShape& s = l.shape;
+  const struct {
+    const char* column;
+    int64_t value, required;
+  } fixed[] = {{"in_w", s.in_w, 1}, {"kernel_h", s.kernel_h, 1}, {"kernel_w", s.kernel_w, 1},
+               {"stride", s.stride, 1}, {"pad", s.pad, 0}};
+  for (const auto& f : fixed) {
+    if (f.value != f.required) {
+      throw InputError(fmt::format("{}: column '{}': {} {} layer needs {} = {} (the M rows are in in_h), got {}", where,
+                                   f.column, l.is_attention() ? "an" : "a", l.type, f.column, f.required, f.value));
+    }
+  }
+  if (l.is_attention() && l.relu) {
+    throw InputError(fmt::format("{}: column 'relu': an {} layer has relu = 0 (no activation; softmax is not modelled)",
+                                 where, l.type));
+  }
+}
+
 }  // namespace
+
+AttentionDims LayerSpec::attention() const {
+  if (type == "attn_qk") return {shape.groups, shape.in_h, shape.group_out_c(), shape.group_in_c()};
+  if (type == "attn_pv") return {shape.groups, shape.in_h, shape.group_in_c(), shape.group_out_c()};
+  return {};
+}
 
 std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::string& source) {
   std::istringstream in(text);
@@ -110,8 +156,9 @@ std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::str
       throw InputError(fmt::format("{}: column 'name': layer \"{}\" appears twice", where, l.name));
     }
     l.type = cells[1];
-    if (l.type != "conv" && l.type != "dwconv" && l.type != "fc") {
-      throw InputError(fmt::format("{}: column 'type': expected conv, dwconv or fc, got \"{}\"", where, l.type));
+    if (l.type != "conv" && l.type != "dwconv" && l.type != "fc" && !is_matrix_product(l.type)) {
+      throw InputError(fmt::format(
+          "{}: column 'type': expected conv, dwconv, fc, gemm, attn_qk or attn_pv, got \"{}\"", where, l.type));
     }
     constexpr int64_t kMaxDim = 1 << 20;
     hw::ConvShape& s = l.shape;
@@ -124,6 +171,7 @@ std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::str
     s.stride = parse_int(cells[8], where, "stride", 1, 1024);
     s.pad = parse_int(cells[9], where, "pad", 0, 1024);
     l.relu = parse_int(cells[10], where, "relu", 0, 1) == 1;
+    if (is_matrix_product(l.type)) check_matrix_product(l, where);
     set_groups(l, cells.size() > kColumns.size() ? cells[11] : std::string(), where, kMaxDim);
     if (s.in_h + 2 * s.pad < s.kernel_h || s.in_w + 2 * s.pad < s.kernel_w) {
       throw InputError(fmt::format("{}: the {}x{} kernel does not fit the padded {}x{} input", where, s.kernel_h,

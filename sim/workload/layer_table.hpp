@@ -5,15 +5,28 @@
 //   dw1,dwconv,8,8,32,32,3,3,1,1,1
 //   gconv,conv,8,8,32,64,3,3,1,1,1,4
 //   fc,fc,1,1,1024,100,1,1,1,0,0
+//   q_proj,gemm,128,1,768,768,1,1,1,0,0
+//   scores,attn_qk,128,1,768,1536,1,1,1,0,0,12
+//   context,attn_pv,128,1,1536,768,1,1,1,0,0,12
 //
-// type is conv, dwconv or fc (an fc layer must have in_h = in_w = kernel_h = kernel_w = stride = 1, pad = 0);
-// relu is 0 or 1; pad is symmetric zero padding in pixels. groups (hw::ConvShape) is optional: the header
-// may end with it or not; with it, each row has 11 or 12 cells, and a row without the cell (or with it
-// empty) has groups = 1, except dwconv, which means groups = in_c = out_c (a given groups cell must equal
-// in_c). groups must divide in_c and out_c. Blank lines and lines starting with '#' are ignored; the
-// first other line must be exactly one of the two headers.
+// type is conv, dwconv, fc, gemm, attn_qk or attn_pv; relu is 0 or 1; pad is symmetric zero padding in
+// pixels. An fc layer must have in_h = in_w = kernel_h = kernel_w = stride = 1, pad = 0. groups
+// (hw::ConvShape) is optional: the header may end with it or not; with it, each row has 11 or 12 cells, and
+// a row without the cell (or with it empty) has groups = 1, except dwconv, which means groups = in_c = out_c
+// (a given groups cell must equal in_c). groups must divide in_c and out_c. Blank lines and lines starting
+// with '#' are ignored; the first other line must be exactly one of the two headers.
+//
+// Matrix products are 1×1 convolutions over an M×1 "image" (docs/architecture.md, "Attention GEMMs"); their
+// rows must have in_w = kernel_h = kernel_w = stride = 1 and pad = 0 (each checked, naming its column):
+//   gemm     Y[M][N] = X[M][K]·W[N][K]ᵀ with weights:   in_h = M, in_c = K, out_c = N, groups 1 (or empty).
+//   attn_qk  per head h, S_h = Q_h·K_hᵀ (H heads, M queries, N keys, head dim d):
+//            in_h = M, in_c = H·d, out_c = H·N, groups = H (required), relu = 0.
+//   attn_pv  per head h, O_h = P_h·V_h:  in_h = M, in_c = H·N, out_c = H·d, groups = H (required), relu = 0.
+// The attention types need the groups column (the number of heads); their "weights" operand (K, or Vᵀ) is
+// an activation produced at run time (hw::LayerJob::weights_are_activations). Softmax is not modelled.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,11 +34,21 @@
 
 namespace dlasim::sim {
 
+// Dimensions of an attention GEMM row: H heads, M queries, N keys, head dimension d.
+struct AttentionDims {
+  int64_t heads = 0, queries = 0, keys = 0, head_dim = 0;
+};
+
 struct LayerSpec {
   std::string name;
-  std::string type;  // conv | dwconv | fc
+  std::string type;  // conv | dwconv | fc | gemm | attn_qk | attn_pv
   hw::ConvShape shape;
   bool relu = false;
+
+  // attn_qk and attn_pv: both operands are activations (the second one sits on the weight port).
+  bool is_attention() const { return type == "attn_qk" || type == "attn_pv"; }
+  // H, M, N, d of an attention row (attn_qk: d = Cg, N = Kg; attn_pv: N = Cg, d = Kg); zeros otherwise.
+  AttentionDims attention() const;
 };
 
 // Throws InputError naming the file, line and column on any malformed entry.

@@ -1,5 +1,6 @@
 #include "sim/workload/synthetic.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -67,6 +68,20 @@ std::vector<float> sample(Rng& rng, const std::string& distribution, double dof,
     throw std::invalid_argument("unknown distribution \"" + distribution + "\" (expected normal, laplace, student_t)");
   }
   return out;
+}
+
+void softmax_rows(std::vector<float>& x, int64_t row_len) {
+  const int64_t n = static_cast<int64_t>(x.size());
+  if (row_len < 1 || n % row_len != 0) {
+    throw std::invalid_argument("softmax_rows: the row length must be positive and divide the tensor size");
+  }
+  for (int64_t r = 0; r < n; r += row_len) {
+    float* row = x.data() + r;
+    const double m = *std::max_element(row, row + row_len);
+    double sum = 0.0;
+    for (int64_t i = 0; i < row_len; ++i) sum += std::exp(double{row[i]} - m);
+    for (int64_t i = 0; i < row_len; ++i) row[i] = static_cast<float>(std::exp(double{row[i]} - m) / sum);
+  }
 }
 
 }  // namespace dlasim::sim

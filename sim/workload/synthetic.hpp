@@ -30,4 +30,9 @@ uint64_t stream_seed(uint64_t seed, uint64_t layer, uint64_t tensor);
 // Throws std::invalid_argument on an unknown distribution name.
 std::vector<float> sample(Rng& rng, const std::string& distribution, double dof, double scale, int64_t n);
 
+// Replaces every row of `row_len` consecutive values of x by its softmax: exp(x_i − max) / Σ exp(x_j − max),
+// computed in double; the rows become nonnegative and sum to 1 (up to fp32 rounding). Throws
+// std::invalid_argument unless row_len >= 1 divides x.size().
+void softmax_rows(std::vector<float>& x, int64_t row_len);
+
 }  // namespace dlasim::sim

@@ -83,7 +83,7 @@ TEST_CASE("layer table: malformed rows are errors naming file, line and column")
   CHECK_THROWS_WITH(sim::parse_layer_table(kHeader + "c1,conv,16,16,0,32,3,3,1,1,1\n", "t.csv"),
                     Contains("t.csv:2: column 'in_c': expected an integer in [1, 1048576], got \"0\""));
   CHECK_THROWS_WITH(sim::parse_layer_table(kHeader + "c1,pool,16,16,8,32,3,3,1,1,1\n", "t.csv"),
-                    Contains("t.csv:2: column 'type': expected conv, dwconv or fc"));
+                    Contains("t.csv:2: column 'type': expected conv, dwconv, fc, gemm, attn_qk or attn_pv, got \"pool\""));
   CHECK_THROWS_WITH(sim::parse_layer_table(kHeader + "c1,conv,16,16,8,32,3,3,1,1\n", "t.csv"),
                     Contains("t.csv:2: expected 11 columns, got 10"));
   CHECK_THROWS_WITH(sim::parse_layer_table(kHeader + "c1,conv,2,2,8,32,5,5,1,0,1\n", "t.csv"),
@@ -123,4 +123,127 @@ TEST_CASE("layer table: traces/mobilenet_block.csv is a MobileNetV2 stride-2 blo
   CHECK(layers[3].shape.groups == 32);
   CHECK(layers[3].shape.group_in_c() == 4);
   CHECK(layers[3].shape.macs() == int64_t{56} * 56 * 128 * 9 * 4);  // 3x3, 32 groups of 4 channels
+}
+
+TEST_CASE("layer table: gemm, attn_qk and attn_pv rows are 1x1 convolutions over M rows", "[attention]") {
+  // gemm 8x32 · (32 -> 24); attn_qk H = 2, M = 8, N = 6, d = 16; attn_pv H = 2, M = 8, N = 6, d = 16.
+  const auto layers = sim::parse_layer_table(kGroupsHeader +
+                                                 "proj,gemm,8,1,32,24,1,1,1,0,1\n"
+                                                 "proj_g1,gemm,8,1,32,24,1,1,1,0,0,1\n"
+                                                 "qk,attn_qk,8,1,32,12,1,1,1,0,0,2\n"
+                                                 "pv,attn_pv,8,1,12,32,1,1,1,0,0,2\n",
+                                             "t.csv");
+  REQUIRE(layers.size() == 4);
+  const hw::ConvShape& g = layers[0].shape;
+  CHECK(g.out_pixels() == 8);  // M rows
+  CHECK(g.groups == 1);
+  CHECK(g.macs() == 8 * 32 * 24);  // M·K·N
+  CHECK(layers[0].relu);
+  CHECK_FALSE(layers[0].is_attention());
+  CHECK(layers[0].attention().heads == 0);
+  CHECK(layers[1].shape.groups == 1);
+
+  const sim::LayerSpec& qk = layers[2];
+  CHECK(qk.is_attention());
+  CHECK_FALSE(qk.relu);
+  const sim::AttentionDims q = qk.attention();
+  CHECK((q.heads == 2 && q.queries == 8 && q.keys == 6 && q.head_dim == 16));
+  CHECK(qk.shape.group_in_c() == 16);   // reduction over d
+  CHECK(qk.shape.group_out_c() == 6);   // one output channel per key
+  CHECK(qk.shape.out_pixels() == 8);
+  CHECK(qk.shape.macs() == q.heads * q.queries * q.keys * q.head_dim);  // H·M·N·d
+
+  const sim::LayerSpec& pv = layers[3];
+  const sim::AttentionDims p = pv.attention();
+  CHECK((p.heads == 2 && p.queries == 8 && p.keys == 6 && p.head_dim == 16));
+  CHECK(pv.shape.group_in_c() == 6);    // reduction over the keys
+  CHECK(pv.shape.group_out_c() == 16);  // one output channel per head dimension
+  CHECK(pv.shape.macs() == p.heads * p.queries * p.keys * p.head_dim);
+
+  // gemm needs no groups column.
+  const auto plain = sim::parse_layer_table(kHeader + "y,gemm,128,1,768,3072,1,1,1,0,1\n", "t.csv");
+  CHECK(plain[0].shape.macs() == int64_t{128} * 768 * 3072);
+}
+
+TEST_CASE("layer table: bad gemm and attention rows are errors naming file, line and column", "[attention]") {
+  using Catch::Contains;
+  const auto err = [](const std::string& rows) {
+    try {
+      sim::parse_layer_table(kGroupsHeader + rows, "a.csv");
+    } catch (const sim::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // The fixed geometry columns, each named.
+  CHECK_THAT(err("y,gemm,8,2,32,24,1,1,1,0,0\n"),
+             Contains("a.csv:2: column 'in_w': a gemm layer needs in_w = 1 (the M rows are in in_h), got 2"));
+  CHECK_THAT(err("y,gemm,8,1,32,24,1,1,1,0,0\ns,attn_qk,8,1,32,12,3,1,1,0,0,2\n"),
+             Contains("a.csv:3: column 'kernel_h': an attn_qk layer needs kernel_h = 1"));
+  CHECK_THAT(err("s,attn_qk,8,1,32,12,1,3,1,0,0,2\n"), Contains("a.csv:2: column 'kernel_w'"));
+  CHECK_THAT(err("s,attn_pv,8,1,12,32,1,1,2,0,0,2\n"), Contains("a.csv:2: column 'stride': an attn_pv layer needs stride = 1"));
+  CHECK_THAT(err("s,attn_pv,8,1,12,32,1,1,1,1,0,2\n"), Contains("a.csv:2: column 'pad': an attn_pv layer needs pad = 0"));
+  // No activation on the attention GEMMs.
+  CHECK_THAT(err("s,attn_qk,8,1,32,12,1,1,1,0,1,2\n"),
+             Contains("a.csv:2: column 'relu': an attn_qk layer has relu = 0 (no activation; softmax is not modelled)"));
+  // Heads: required, and they must divide H·d and H·N.
+  CHECK_THAT(err("s,attn_qk,8,1,32,12,1,1,1,0,0\n"),
+             Contains("a.csv:2: column 'groups': an attn_qk layer needs the number of heads H in the groups column"));
+  CHECK_THAT(err("s,attn_pv,8,1,12,32,1,1,1,0,0,\n"), Contains("a.csv:2: column 'groups': an attn_pv layer needs"));
+  CHECK_THAT(err("s,attn_qk,8,1,32,12,1,1,1,0,0,3\n"),
+             Contains("a.csv:2: column 'groups': H = 3 heads must divide in_c = H·d = 32 and out_c = H·N = 12"));
+  CHECK_THAT(err("s,attn_pv,8,1,12,30,1,1,1,0,0,4\n"),
+             Contains("a.csv:2: column 'groups': H = 4 heads must divide in_c = H·N = 12 and out_c = H·d = 30"));
+  CHECK_THAT(err("s,attn_pv,8,1,12,32,1,1,1,0,0,0\n"), Contains("a.csv:2: column 'groups': expected an integer in [1,"));
+  CHECK_THAT(err("y,gemm,8,1,32,24,1,1,1,0,0,2\n"), Contains("a.csv:2: column 'groups': a gemm layer has groups = 1, got 2"));
+  CHECK_THAT(err("y,gemm,0,1,32,24,1,1,1,0,0\n"), Contains("a.csv:2: column 'in_h': expected an integer in [1,"));
+  // Without the groups column in the header an attention row cannot name its heads.
+  CHECK_THROWS_WITH(sim::parse_layer_table(kHeader + "s,attn_qk,8,1,32,12,1,1,1,0,0\n", "a.csv"),
+                    Contains("a.csv:2: column 'groups': an attn_qk layer needs the number of heads"));
+}
+
+TEST_CASE("layer table: traces/tiny_attention.csv has the documented shapes and closed-form MACs", "[attention]") {
+  const std::vector<sim::LayerSpec> layers =
+      sim::load_layer_table(std::string(DLASIM_SOURCE_DIR) + "/traces/tiny_attention.csv");
+  REQUIRE(layers.size() == 6);
+  const sim::AttentionDims self = layers[1].attention(), self_pv = layers[2].attention();
+  CHECK((self.heads == 2 && self.queries == 8 && self.keys == 8 && self.head_dim == 16));
+  CHECK((self_pv.heads == 2 && self_pv.queries == 8 && self_pv.keys == 8 && self_pv.head_dim == 16));
+  CHECK(layers[1].type == "attn_qk");
+  CHECK(layers[2].type == "attn_pv");
+  CHECK(layers[3].attention().keys == 24);
+  CHECK(layers[4].attention().keys == 24);
+  for (const sim::LayerSpec& l : layers) {
+    if (!l.is_attention()) continue;
+    const sim::AttentionDims a = l.attention();
+    CHECK(l.shape.macs() == a.heads * a.queries * a.keys * a.head_dim);
+  }
+  CHECK(layers[0].shape.macs() == 8 * 32 * 32);
+  CHECK(layers[5].shape.macs() == 8 * 32 * 64);
+  CHECK(layers[5].relu);
+}
+
+TEST_CASE("layer table: traces/bert_base_encoder.csv is one BERT-base encoder layer at 128 tokens (931 M MACs)",
+          "[attention]") {
+  const std::vector<sim::LayerSpec> layers =
+      sim::load_layer_table(std::string(DLASIM_SOURCE_DIR) + "/traces/bert_base_encoder.csv");
+  REQUIRE(layers.size() == 8);
+  const int64_t L = 128, hidden = 768, H = 12, d = 64, ffn = 3072;
+  const int64_t proj = L * hidden * hidden;
+  const int64_t expected[] = {proj, proj, proj, H * L * L * d, H * L * L * d, proj, L * hidden * ffn, L * ffn * hidden};
+  int64_t macs = 0;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    CHECK(layers[i].shape.macs() == expected[i]);
+    macs += layers[i].shape.macs();
+  }
+  CHECK(macs == 931135488);  // 4·L·h² + 2·L²·h + 2·L·h·ffn
+  CHECK(macs == 4 * L * hidden * hidden + 2 * L * L * hidden + 2 * L * hidden * ffn);
+  for (int i : {3, 4}) {
+    const sim::AttentionDims a = layers[i].attention();
+    CHECK((a.heads == H && a.queries == L && a.keys == L && a.head_dim == d));
+  }
+  CHECK(layers[3].type == "attn_qk");
+  CHECK(layers[4].type == "attn_pv");
+  CHECK(layers[6].relu);  // GELU modelled as ReLU
+  CHECK_FALSE(layers[7].relu);
 }
