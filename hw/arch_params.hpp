@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "quant/format.hpp"
+
 namespace dlasim::hw {
 
 struct ArchParams {
@@ -19,6 +21,13 @@ struct ArchParams {
   int weight_scale_bits = 0;       // M_w; 0 = weights not per-vector scaled
   int act_scale_bits = 0;          // M_a; 0 = activations not per-vector scaled
   int scale_product_bits = 0;      // R: scale product rounded to R bits; 0 = keep M_w + M_a bits
+  // Element formats at the lanes' ports (hw/element_fixed.hpp says how non-integer elements multiply).
+  quant::ElementId weight_element = quant::ElementId::int8;
+  quant::ElementId act_element = quant::ElementId::int8;
+  // Floating per-vector scales (fp32 single-level, MX E8M0, NVFP4 E4M3): the scale unit forms fp32 partial
+  // sums and the collector accumulates in fp32; weight/act_scale_bits are then the stored scale widths.
+  // false: VS-Quant integer scale codes, integer scale products, acc_bits integer accumulation.
+  bool float_scales = false;
   int mac_latency_cycles = 2;      // multipliers + adder tree pipeline depth
   int scale_latency_cycles = 1;    // scale product and dot × scale multiplier depth
   int collector_latency_cycles = 1;
@@ -40,13 +49,13 @@ struct ArchParams {
   int dram_latency_cycles = 100;    // request to first data (reads) / to write acknowledged (writes)
 
   // A per-vector scale unit exists when either operand carries per-vector scale codes.
-  bool has_scale_unit() const { return weight_scale_bits > 0 || act_scale_bits > 0; }
+  bool has_scale_unit() const { return float_scales || weight_scale_bits > 0 || act_scale_bits > 0; }
   // Width of the raw scale product M_w + M_a (an operand without per-vector scales contributes 0 bits).
   int raw_scale_product_bits() const { return weight_scale_bits + act_scale_bits; }
   // Bits dropped by rounding the scale product (folded into the PPU scale as 2^shift).
   int scale_product_shift() const {
     const int raw = raw_scale_product_bits();
-    return (scale_product_bits > 0 && scale_product_bits < raw) ? raw - scale_product_bits : 0;
+    return (!float_scales && scale_product_bits > 0 && scale_product_bits < raw) ? raw - scale_product_bits : 0;
   }
   int scale_product_width() const { return raw_scale_product_bits() - scale_product_shift(); }
   // Dot-product width of one vector MAC: N_w + N_a + ceil(log2 V) (reference.md §2).

@@ -1,11 +1,25 @@
 #include "hw/arith.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 #include "quant/format.hpp"
+#include "quant/minifloat.hpp"
 
 namespace dlasim::hw {
+
+float vector_scale_value(const quant::QTensor& t, int64_t row, int64_t i) {
+  if (t.spec.granularity != quant::Granularity::per_vector) return 1.0f;
+  const std::size_t idx = static_cast<std::size_t>(row * t.vectors_per_row + i);
+  switch (t.spec.vector_scale) {
+    case quant::VectorScale::fp32: return t.vector_scales[idx];
+    case quant::VectorScale::uint: return static_cast<float>(t.vector_scale_codes[idx]);
+    case quant::VectorScale::e8m0: return quant::e8m0_decode(static_cast<uint8_t>(t.vector_scale_codes[idx]));
+    case quant::VectorScale::e4m3: return quant::minifloat_decode(quant::kE4M3, static_cast<uint8_t>(t.vector_scale_codes[idx]));
+  }
+  return 1.0f;
+}
 
 std::vector<float> ppu_channel_scales(const LayerJob& job, const ArchParams& arch) {
   const float act_scale = job.input->coarse_of_row(0);
@@ -29,15 +43,85 @@ uint8_t code_byte(int8_t value) { return static_cast<uint8_t>(value); }
 
 }  // namespace
 
+namespace {
+
+// The code of value y in the element of `spec` (integer: round and clip to the code range, MXINT8 after
+// the implicit 2^6; minifloat: round to nearest even, saturating).
+uint8_t element_code(const quant::QuantSpec& spec, float y) {
+  const quant::ElementFormat& f = spec.format();
+  if (f.kind == quant::ElementKind::minifloat) return quant::minifloat_encode(*f.minifloat, y, quant::Rounding::nearest_even);
+  if (!f.is_signed) {
+    const float r = std::nearbyint(y);
+    return static_cast<uint8_t>(std::min(std::max(r, 0.0f), static_cast<float>(spec.qmax())));
+  }
+  return code_byte(round_clip(std::ldexp(y, f.frac_bits), spec.qmax()));
+}
+
+float abs_max(const float* y, int64_t n) {
+  float m = 0.0f;
+  for (int64_t c = 0; c < n; ++c) m = std::max(m, std::fabs(y[c]));
+  return m;
+}
+
+// One output vector (n ≤ V real elements) in a floating-scale block format; returns its scale code.
+uint16_t requantize_block(const quant::QuantSpec& spec, float coarse, const float* y, int64_t n, uint8_t* codes,
+                          float* fp32_scale) {
+  const float vmax = abs_max(y, n);
+  float inv = 0.0f;
+  uint16_t code = 0;
+  switch (spec.vector_scale) {
+    case quant::VectorScale::fp32:
+      if (vmax > 0.0f) inv = static_cast<float>(spec.qmax()) / vmax;
+      *fp32_scale = vmax / static_cast<float>(spec.qmax());
+      break;
+    case quant::VectorScale::e8m0: {
+      const int x = std::min(std::max(std::ilogb(vmax > 0.0f ? vmax : FLT_MIN) - spec.format().emax, -127), 127);
+      code = static_cast<uint16_t>(x + quant::kE8M0Bias);
+      inv = std::ldexp(1.0f, -x);
+      break;
+    }
+    case quant::VectorScale::e4m3: {
+      if (coarse <= 0.0f || vmax == 0.0f) break;
+      const float b = vmax / static_cast<float>(spec.elem_max()) / coarse;
+      const float lo = quant::minifloat_min_subnormal(quant::kE4M3), hi = quant::minifloat_max(quant::kE4M3);
+      code = quant::minifloat_encode(quant::kE4M3, std::min(std::max(b, lo), hi), quant::Rounding::nearest_even);
+      inv = 1.0f / (coarse * quant::minifloat_decode(quant::kE4M3, static_cast<uint8_t>(code)));
+      break;
+    }
+    case quant::VectorScale::uint:
+      break;  // two-level integer scales are handled by the caller
+  }
+  for (int64_t c = 0; c < n; ++c) codes[c] = element_code(spec, y[c] * inv);
+  return code;
+}
+
+}  // namespace
+
 void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out) {
   const int32_t qmax = out.spec.qmax();
   const int64_t rows = out.shape.rows, cols = out.shape.cols, pc = out.padded_cols();
   const int v = out.spec.vector_size;
-  const float coarse = out.coarse_scales.at(0);
+  const float coarse = out.coarse_scales.empty() ? 1.0f : out.coarse_scales[0];
   const float inv_coarse = coarse > 0.0f ? 1.0f / coarse : 0.0f;
   if (out.spec.granularity != quant::Granularity::per_vector) {
     for (int64_t r = 0; r < rows; ++r) {
-      for (int64_t c = 0; c < cols; ++c) out.codes[r * pc + c] = code_byte(round_clip(staged[r * cols + c] * inv_coarse, qmax));
+      for (int64_t c = 0; c < cols; ++c) out.codes[r * pc + c] = element_code(out.spec, staged[r * cols + c] * inv_coarse);
+    }
+    return;
+  }
+  if (out.spec.vector_scale != quant::VectorScale::uint) {
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t i = 0; i < out.vectors_per_row; ++i) {
+        const int64_t c0 = i * v, n = std::min<int64_t>(cols, c0 + v) - c0, idx = r * out.vectors_per_row + i;
+        float fp32_scale = 0.0f;
+        const uint16_t code = requantize_block(out.spec, coarse, &staged[r * cols + c0], n, &out.codes[r * pc + c0],
+                                               &fp32_scale);
+        if (out.spec.vector_scale == quant::VectorScale::fp32) {
+          out.vector_scales[idx] = fp32_scale;
+        } else {
+          out.vector_scale_codes[idx] = code;
+        }
+      }
     }
     return;
   }
@@ -45,8 +129,7 @@ void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out) {
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t i = 0; i < out.vectors_per_row; ++i) {
       const int64_t c0 = i * v, c1 = std::min<int64_t>(cols, c0 + v);
-      float vmax = 0.0f;
-      for (int64_t c = c0; c < c1; ++c) vmax = std::max(vmax, std::fabs(staged[r * cols + c]));
+      const float vmax = abs_max(&staged[r * cols + c0], c1 - c0);
       uint16_t code = 0;
       float inv_s = 0.0f;  // an all-zero vector keeps scale code 0 and codes 0
       if (vmax > 0.0f) {

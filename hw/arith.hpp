@@ -2,6 +2,7 @@
 // and unit tests check them on hand-computed values. Integer widths follow reference.md §2 and §3 (Eq. 2).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -15,6 +16,24 @@ inline int32_t vector_dot(const int8_t* a, const int8_t* b, int n) {
   int32_t sum = 0;
   for (int i = 0; i < n; ++i) sum += int32_t{a[i]} * int32_t{b[i]};
   return sum;
+}
+
+// Σ a[i]·b[i] over n fixed-point element values (hw/element_fixed.hpp); exact for |a|,|b| < 2^15, n ≤ 2^16.
+inline int64_t vector_dot(const int16_t* a, const int16_t* b, int n) {
+  int64_t sum = 0;
+  for (int i = 0; i < n; ++i) sum += int32_t{a[i]} * int32_t{b[i]};
+  return sum;
+}
+
+// Value of the per-vector scale of vector `i` of `row`, without the coarse scale: the fp32 scale, 2^(code-127)
+// (E8M0), the E4M3 value, the integer code s_q, or 1 when the tensor has no per-vector scales.
+float vector_scale_value(const quant::QTensor& t, int64_t row, int64_t i);
+
+// Partial sum of the floating scale unit: the exact integer dot product of aligned significands times the
+// scale product, with the significands' implicit 2^-frac_bits (F_w + F_a), rounded once to fp32:
+// float(dot · (double(ws) · double(as)) · 2^-frac_bits), the products exact in double.
+inline float float_psum(int64_t dot, float ws, float as, int frac_bits) {
+  return static_cast<float>(std::ldexp(static_cast<double>(dot) * (double{ws} * double{as}), -frac_bits));
 }
 
 // Scale product of the per-vector scale unit: ws·as, rounded to `width` bits by dropping `shift` low bits
@@ -39,16 +58,26 @@ inline int64_t saturate(int64_t v, int bits, bool* saturated) {
 // × 2^shift (the scale-product rounding shift). fp32.
 std::vector<float> ppu_channel_scales(const LayerJob& job, const ArchParams& arch);
 
-// PPU element function: y = acc·scale + bias, then ReLU when enabled. fp32.
-inline float ppu_activate(int64_t acc, float scale, float bias, bool relu) {
-  float y = static_cast<float>(acc) * scale + bias;
+// PPU element function: y = acc·scale + bias, then ReLU when enabled. fp32 (an integer acc is converted
+// to fp32 first).
+inline float ppu_activate_fp32(float acc, float scale, float bias, bool relu) {
+  float y = acc * scale + bias;
   return (relu && y < 0.0f) ? 0.0f : y;
+}
+inline float ppu_activate(int64_t acc, float scale, float bias, bool relu) {
+  return ppu_activate_fp32(static_cast<float>(acc), scale, bias, relu);
 }
 
 // PPU re-quantization of `staged` (rows × cols fp32 outputs, cols = output channels) into `out`, whose
-// spec, shape and coarse scale are already set. per_tensor: code = clip(round(y · (1/s)));
-// per_vector: vmax → s = vmax/qmax, scale code = clip(round(s · (1/γ)), 0, 2^M-1),
-// code = clip(round(y · (qmax/vmax))) — reciprocal multiplies, as in VS-Quant's PPU (Fig. 2c).
+// spec, shape and coarse scale are already set; vectors run along the channels. Integer elements:
+//   per_tensor: code = clip(round(y · (1/s)));
+//   two-level per_vector: vmax → s = vmax/qmax, scale code = clip(round(s · (1/γ)), 0, 2^M-1),
+//   code = clip(round(y · (qmax/vmax))) — reciprocal multiplies, as in VS-Quant's PPU (Fig. 2c);
+//   fp32 per_vector: the same codes, the scale s stored in fp32.
+// MX (E8M0): X = floor(log2 vmax) − emax_elem clamped to [−127, 127], code X + 127, elements y · 2^−X
+// rounded to the element (ties to even; MXINT8: clip(round(64 · y · 2^−X))).
+// NVFP4 (E4M3): b = vmax / elem_max / s_t clamped to E4M3's range and rounded to it, elements y / (s_t · b_q).
+// Minifloat elements saturate at their max. All-zero vectors keep codes 0 (MX: the smallest exponent).
 void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out);
 
 }  // namespace dlasim::hw

@@ -11,12 +11,13 @@ namespace dlasim::hw {
 quant::QTensor make_output_tensor(const LayerJob& job) {
   const int64_t rows = job.shape.out_pixels();
   quant::QTensor out = quant::make_qtensor(job.output.spec, {rows, job.shape.out_c, rows});
-  out.coarse_scales[0] = job.output.coarse_scale;
+  if (!out.coarse_scales.empty()) out.coarse_scales[0] = job.output.coarse_scale;  // MX formats have none
   return out;
 }
 
 ReferenceResult reference_layer(const LayerJob& job, const ArchParams& arch) {
   check_job(job);
+  if (arch.float_scales) return reference_layer_float(job, arch);
   const ConvShape& sh = job.shape;
   const quant::QTensor& w = *job.weights;
   const quant::QTensor& a = *job.input;

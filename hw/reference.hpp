@@ -17,8 +17,11 @@ struct ReferenceResult {
   int64_t saturations = 0;       // accumulator additions that clipped
 };
 
-// Throws std::invalid_argument when check_job(job) fails.
+// Throws std::invalid_argument when check_job(job) fails. With floating scales (ArchParams::float_scales) it
+// runs reference_layer_float: aligned-significand dots (hw/element_fixed.hpp), fp32 partial sums
+// (float_psum) accumulated in fp32 in the same (r, s, i) order; saturations are then 0.
 ReferenceResult reference_layer(const LayerJob& job, const ArchParams& arch);
+ReferenceResult reference_layer_float(const LayerJob& job, const ArchParams& arch);
 
 // The output QTensor of a job (spec, shape, coarse scale set; codes zero).
 quant::QTensor make_output_tensor(const LayerJob& job);

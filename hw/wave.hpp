@@ -52,11 +52,17 @@ struct Wave {
   std::vector<uint16_t> weight_scale;  // per-vector weight scale code that travels with the weight vector
   std::vector<uint16_t> act_scale;     // [pe][step]: scale code that travels with the input vector
   std::vector<int64_t> psums;        // scale unit outputs (empty without a scale unit: dots are used)
+  // Floating scales (ArchParams::float_scales): the vector scale values instead of the codes above, and
+  // fp32 partial sums instead of psums.
+  std::vector<float> weight_scale_f;   // [pe][step][lane]
+  std::vector<float> act_scale_f;      // [pe][step]
+  std::vector<float> psums_f;
   int bank = -1;                     // accumulation collector bank holding this wave's sums
   // Time annotation set by the producing block: MAC → scale unit → collector: its first result of the
   // wave is ready (one more per cycle after it); collector → PPU: every sum of the bank is final.
   sc_core::sc_time ready_at;
   const int64_t* sums = nullptr;     // collector bank contents [pe][lane][entry], set by the collector
+  const float* sums_f = nullptr;     // the same with floating scales (fp32 accumulators)
 };
 
 using WavePtr = std::shared_ptr<Wave>;

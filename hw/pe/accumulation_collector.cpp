@@ -9,7 +9,9 @@ AccumulationCollector::AccumulationCollector(sc_core::sc_module_name name, const
                                              Counters& counters)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
       banks_(arch.collector_banks,
-             std::vector<int64_t>(std::size_t(arch.pes) * arch.lanes * arch.collector_depth, 0)) {
+             std::vector<int64_t>(std::size_t(arch.pes) * arch.lanes * arch.collector_depth, 0)),
+      float_banks_(arch.float_scales ? arch.collector_banks : 0,
+                   std::vector<float>(std::size_t(arch.pes) * arch.lanes * arch.collector_depth, 0.0f)) {
   acc_add_ = counters.add("pe.collector.acc_add", "additions",
                           "acc_bits-wide saturating additions into the accumulation collector (read-modify-write)",
                           CounterKind::action);
@@ -31,7 +33,29 @@ void AccumulationCollector::run() {
   }
 }
 
+void AccumulationCollector::compute_float(Wave& wave) {
+  std::vector<float>& bank = float_banks_.at(wave.bank);
+  if (wave.first_pass) std::fill(bank.begin(), bank.end(), 0.0f);
+  const int lanes = arch_.lanes;
+  const int64_t depth = arch_.collector_depth;
+  uint64_t adds = 0;
+  for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
+    const Tile& t = wave.tiles[pe];
+    float* acc = bank.data() + pe * lanes * depth;
+    for (int64_t step = 0; step < wave.steps; ++step) {
+      const int64_t d = step % wave.depth;
+      if (d >= t.p_count) continue;
+      const std::size_t base = (pe * wave.steps + step) * lanes;
+      for (int64_t l = 0; l < t.k_count; ++l) acc[l * depth + d] += wave.psums_f[base + l];
+      adds += t.k_count;
+    }
+  }
+  wave.sums_f = bank.data();
+  counters_.inc(acc_add_, adds);
+}
+
 void AccumulationCollector::compute(Wave& wave) {
+  if (arch_.float_scales) return compute_float(wave);
   std::vector<int64_t>& bank = banks_.at(wave.bank);
   if (wave.first_pass) std::fill(bank.begin(), bank.end(), 0);
   const int lanes = arch_.lanes;

@@ -1,7 +1,8 @@
 // Accumulation collector: per PE, `lanes` × `collector_depth` saturating accumulators of acc_bits
 // (two's complement) in each of `collector_banks` banks. A tile set accumulates into the bank the MAC array
 // claimed for its first pass, over all its passes; the last pass hands the bank to the PPU, which frees it
-// once it has read it. Saturation events are counted.
+// once it has read it. Saturation events are counted. With floating scales (ArchParams::float_scales) the
+// accumulators are fp32 (round to nearest even per addition, in step order; no saturation).
 //
 // Timing: takes steps at the MAC array's issue rate; a bank is complete collector_latency_cycles after the
 // last pass's last partial sum arrives.
@@ -30,11 +31,13 @@ class AccumulationCollector : public sc_core::sc_module {
 
  private:
   void run();
+  void compute_float(Wave& wave);
 
   const ArchParams& arch_;
   Counters& counters_;
   sc_core::sc_time period_;
   std::vector<std::vector<int64_t>> banks_;  // [bank][pe][lane][entry]
+  std::vector<std::vector<float>> float_banks_;  // the same, fp32, with floating scales
   CounterId acc_add_, saturations_;
 };
 

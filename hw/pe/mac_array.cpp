@@ -3,13 +3,14 @@
 #include <algorithm>
 
 #include "hw/arith.hpp"
+#include "hw/element_fixed.hpp"
 #include "hw/timing.hpp"
 
 namespace dlasim::hw {
 
 MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
-      zero_vector_(arch.vector_size, 0) {
+      zero_codes_(arch.vector_size, 0), zero_fixed_(arch.vector_size, 0) {
   dot_ = counters.add("pe.mac_lane.dot", "dot products",
                       "V-element vector dot products computed by the MAC lanes (zero padding included)",
                       CounterKind::action);
@@ -62,21 +63,47 @@ void MacArray::run() {
 
 void MacArray::compute(Wave& wave) {
   const LayerJob& job = *wave.job;
+  if (codes_are_values(job.weights->spec.element) && codes_are_values(job.input->spec.element)) {
+    compute_dots(wave, job.weights->row_codes(0), job.input->row_codes(0), zero_codes_.data());
+  } else {
+    if (decoded_job_ != &job) {  // aligned significands of both operands, once per layer
+      decode(*job.weights, decoded_weights_);
+      decode(*job.input, decoded_input_);
+      decoded_job_ = &job;
+    }
+    compute_dots(wave, decoded_weights_.data(), decoded_input_.data(), zero_fixed_.data());
+  }
+}
+
+void MacArray::decode(const quant::QTensor& t, std::vector<int16_t>& out) {
+  const FixedElements fx = fixed_elements(t.spec.element);
+  out.resize(t.codes.size());
+  for (std::size_t i = 0; i < t.codes.size(); ++i) out[i] = fx.fixed[t.codes[i]];
+}
+
+template <class T>
+void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const T* zero) {
+  const LayerJob& job = *wave.job;
   const ConvShape& sh = job.shape;
   const quant::QTensor& wt = *job.weights;
   const quant::QTensor& in = *job.input;
   const int v = arch_.vector_size, lanes = arch_.lanes;
   const int64_t nv = wt.vectors_per_row, depth = wave.depth, steps = wave.steps;
-  const bool scaled = arch_.has_scale_unit();
+  const int64_t w_stride = wt.padded_cols(), a_stride = in.padded_cols();
+  const bool int_scales = arch_.has_scale_unit() && !arch_.float_scales, float_scales = arch_.float_scales;
   const bool w_pv = !wt.vector_scale_codes.empty(), a_pv = !in.vector_scale_codes.empty();
   const uint64_t wvec_bits = uint64_t(v) * arch_.weight_bits + arch_.weight_scale_bits;
   const uint64_t avec_bits = uint64_t(v) * arch_.act_bits + arch_.act_scale_bits;
 
   const std::size_t n = wave.tiles.size() * steps * lanes;
   wave.dots.assign(n, 0);
-  if (scaled) {
+  if (int_scales) {
     wave.weight_scale.assign(n, 0);
     wave.act_scale.assign(wave.tiles.size() * steps, 0);
+  }
+  if (float_scales) {
+    wave.weight_scale_f.assign(n, 0.0f);
+    wave.act_scale_f.assign(wave.tiles.size() * steps, 0.0f);
   }
   uint64_t dots = 0, wbits = 0, abits = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
@@ -91,14 +118,16 @@ void MacArray::compute(Wave& wave) {
         const int64_t ih = oh * sh.stride - sh.pad + r, iw = ow * sh.stride - sh.pad + s;
         const bool inside = ih >= 0 && ih < sh.in_h && iw >= 0 && iw < sh.in_w;
         const int64_t arow = inside ? sh.input_row(ih, iw, g) : 0;
-        const int8_t* a = inside ? in.row_codes(arow) + i * v : zero_vector_.data();
+        const T* a = inside ? input + arow * a_stride + i * v : zero;
         abits += avec_bits;
         const std::size_t base = (pe * steps + step) * lanes;
-        if (scaled) wave.act_scale[pe * steps + step] = !a_pv ? 1 : inside ? in.vector_scale_codes[arow * nv + i] : 0;
+        if (int_scales) wave.act_scale[pe * steps + step] = !a_pv ? 1 : inside ? in.vector_scale_codes[arow * nv + i] : 0;
+        if (float_scales) wave.act_scale_f[pe * steps + step] = inside ? vector_scale_value(in, arow, i) : 0.0f;
         for (int64_t l = 0; l < t.k_count; ++l) {
           const int64_t wrow = sh.weight_row(t.k0 + l, r, s);
-          wave.dots[base + l] = vector_dot(wt.row_codes(wrow) + i * v, a, v);
-          if (scaled) wave.weight_scale[base + l] = w_pv ? wt.vector_scale_codes[wrow * nv + i] : 1;
+          wave.dots[base + l] = static_cast<int32_t>(vector_dot(weights + wrow * w_stride + i * v, a, v));
+          if (int_scales) wave.weight_scale[base + l] = w_pv ? wt.vector_scale_codes[wrow * nv + i] : 1;
+          if (float_scales) wave.weight_scale_f[base + l] = vector_scale_value(wt, wrow, i);
         }
         dots += t.k_count;
       }

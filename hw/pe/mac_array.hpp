@@ -31,16 +31,24 @@ class MacArray : public sc_core::sc_module {
 
   MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
 
-  // Fills wave.dots (and the scale codes that travel with the operands) for every busy lane and step.
+  // Fills wave.dots (and the scale codes or values that travel with the operands) for every busy lane and
+  // step. Signed integer codes multiply as they are; other elements as aligned significands
+  // (hw/element_fixed.hpp), decoded once per layer.
   void compute(Wave& wave);
 
  private:
   void run();
+  template <class T>
+  void compute_dots(Wave& wave, const T* weights, const T* input, const T* zero);
+  static void decode(const quant::QTensor& t, std::vector<int16_t>& out);
 
   const ArchParams& arch_;
   Counters& counters_;
   sc_core::sc_time period_;
-  std::vector<int8_t> zero_vector_;
+  std::vector<int8_t> zero_codes_;   // the input vector of a padding tap
+  std::vector<int16_t> zero_fixed_;
+  const LayerJob* decoded_job_ = nullptr;
+  std::vector<int16_t> decoded_weights_, decoded_input_;  // codes → aligned significands, same layout
   int bank_ = -1;  // collector bank of the current tile set
   sc_core::sc_time idle_since_;  // end of the last issued pass
   CounterId dot_, wbuf_read_bits_, ibuf_read_bits_, busy_cycles_, stall_collector_full_, stall_dram_, stall_gbuf_;

@@ -55,11 +55,14 @@ void Ppu::stage_outputs(const Wave& wave) {
   uint64_t outputs = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
-    const int64_t* acc = wave.sums + pe * arch_.lanes * depth;
+    const std::size_t offset = pe * arch_.lanes * depth;
     for (int64_t l = 0; l < t.k_count; ++l) {
       const int64_t k = t.k0 + l;
       for (int64_t d = 0; d < t.p_count; ++d) {
-        staged_[(t.p0 + d) * k_total + k] = ppu_activate(acc[l * depth + d], channel_scales_[k], (*job.bias)[k], job.relu);
+        const std::size_t a = offset + l * depth + d;
+        staged_[(t.p0 + d) * k_total + k] =
+            arch_.float_scales ? ppu_activate_fp32(wave.sums_f[a], channel_scales_[k], (*job.bias)[k], job.relu)
+                               : ppu_activate(wave.sums[a], channel_scales_[k], (*job.bias)[k], job.relu);
       }
     }
     outputs += t.k_count * t.p_count;

@@ -1,12 +1,14 @@
 #include "hw/scale/scale_unit.hpp"
 
 #include "hw/arith.hpp"
+#include "hw/element_fixed.hpp"
 #include "hw/timing.hpp"
 
 namespace dlasim::hw {
 
 ScaleUnit::ScaleUnit(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters)
-    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)) {
+    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
+      frac_bits_(fixed_elements(arch.weight_element).frac_bits + fixed_elements(arch.act_element).frac_bits) {
   scale_mul_ = counters.add("pe.scale_unit.scale_mul", "multiplies",
                             "M_w x M_a unsigned scale-code products (one per vector dot product)",
                             CounterKind::action);
@@ -29,6 +31,7 @@ void ScaleUnit::run() {
 }
 
 void ScaleUnit::compute(Wave& wave) {
+  if (arch_.float_scales) return compute_float(wave);
   const int lanes = arch_.lanes, shift = arch_.scale_product_shift(), width = arch_.scale_product_width();
   wave.psums.assign(wave.dots.size(), 0);
   uint64_t products = 0;
@@ -41,6 +44,26 @@ void ScaleUnit::compute(Wave& wave) {
       for (int64_t l = 0; l < t.k_count; ++l) {
         const uint32_t sp = scale_product(wave.weight_scale[base + l], as, shift, width);
         wave.psums[base + l] = int64_t{wave.dots[base + l]} * sp;
+      }
+      products += t.k_count;
+    }
+  }
+  counters_.inc(scale_mul_, products);
+  counters_.inc(psum_mul_, products);
+}
+
+void ScaleUnit::compute_float(Wave& wave) {
+  const int lanes = arch_.lanes, frac_bits = frac_bits_;
+  wave.psums_f.assign(wave.dots.size(), 0.0f);
+  uint64_t products = 0;
+  for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
+    const Tile& t = wave.tiles[pe];
+    for (int64_t step = 0; step < wave.steps; ++step) {
+      if (step % wave.depth >= t.p_count) continue;
+      const float as = wave.act_scale_f[pe * wave.steps + step];
+      const std::size_t base = (pe * wave.steps + step) * lanes;
+      for (int64_t l = 0; l < t.k_count; ++l) {
+        wave.psums_f[base + l] = float_psum(wave.dots[base + l], wave.weight_scale_f[base + l], as, frac_bits);
       }
       products += t.k_count;
     }

@@ -2,6 +2,9 @@
 // activation per-vector scale codes (M_w × M_a → M_w + M_a bits), optionally rounds the product to
 // scale_product_bits (round-half-up, saturating; the dropped 2^shift is applied by the PPU), and multiplies
 // the dot product by it. Present only when an operand is per-vector scaled.
+// With floating scales (ArchParams::float_scales: fp32 single-level, MX E8M0, NVFP4 E4M3) it multiplies the
+// two scale values (exact: powers of two or short significands) and the dot product of aligned
+// significands, applies their implicit 2^-(F_w+F_a) and rounds once to an fp32 partial sum (float_psum).
 //
 // Timing: takes steps at the MAC array's issue rate (Wave::issue_cycles per pass); first result
 // scale_latency_cycles after its input's.
@@ -27,10 +30,12 @@ class ScaleUnit : public sc_core::sc_module {
 
  private:
   void run();
+  void compute_float(Wave& wave);
 
   const ArchParams& arch_;
   Counters& counters_;
   sc_core::sc_time period_;
+  int frac_bits_;  // F_w + F_a of the lanes' element formats
   CounterId scale_mul_, psum_mul_;
 };
 
