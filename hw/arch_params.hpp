@@ -4,8 +4,6 @@
 
 #include <cstdint>
 
-#include "quant/format.hpp"
-
 namespace dlasim::hw {
 
 struct ArchParams {
@@ -21,9 +19,6 @@ struct ArchParams {
   int weight_scale_bits = 0;       // M_w; 0 = weights not per-vector scaled
   int act_scale_bits = 0;          // M_a; 0 = activations not per-vector scaled
   int scale_product_bits = 0;      // R: scale product rounded to R bits; 0 = keep M_w + M_a bits
-  // Element formats at the lanes' ports (hw/element_fixed.hpp says how non-integer elements multiply).
-  quant::ElementId weight_element = quant::ElementId::int8;
-  quant::ElementId act_element = quant::ElementId::int8;
   // Floating per-vector scales (fp32 single-level, MX E8M0, NVFP4 E4M3): the scale unit forms fp32 partial
   // sums and the collector accumulates in fp32; weight/act_scale_bits are then the stored scale widths.
   // false: VS-Quant integer scale codes, integer scale products, acc_bits integer accumulation.

@@ -63,35 +63,36 @@ float abs_max(const float* y, int64_t n) {
   return m;
 }
 
-// One output vector (n ≤ V real elements) in a floating-scale block format; returns its scale code.
+// One output vector (n ≤ V real elements) in a floating-scale block format; returns its scale code and
+// sets *fp32_scale (fp32 per-vector). Elements are y / scale, as quant::quantize computes them.
 uint16_t requantize_block(const quant::QuantSpec& spec, float coarse, const float* y, int64_t n, uint8_t* codes,
                           float* fp32_scale) {
-  const float vmax = abs_max(y, n);
-  float inv = 0.0f;
+  const float vmax = abs_max(y, n), elem_max = static_cast<float>(spec.elem_max());
+  float scale = 0.0f;  // 0: every element code 0
   uint16_t code = 0;
   switch (spec.vector_scale) {
     case quant::VectorScale::fp32:
-      if (vmax > 0.0f) inv = static_cast<float>(spec.qmax()) / vmax;
-      *fp32_scale = vmax / static_cast<float>(spec.qmax());
+      scale = vmax / elem_max;
+      *fp32_scale = scale;
       break;
     case quant::VectorScale::e8m0: {
       const int x = std::min(std::max(std::ilogb(vmax > 0.0f ? vmax : FLT_MIN) - spec.format().emax, -127), 127);
       code = static_cast<uint16_t>(x + quant::kE8M0Bias);
-      inv = std::ldexp(1.0f, -x);
+      scale = quant::e8m0_decode(static_cast<uint8_t>(code));
       break;
     }
     case quant::VectorScale::e4m3: {
-      if (coarse <= 0.0f || vmax == 0.0f) break;
-      const float b = vmax / static_cast<float>(spec.elem_max()) / coarse;
+      if (coarse <= 0.0f) break;
+      const float b = vmax / elem_max / coarse;
       const float lo = quant::minifloat_min_subnormal(quant::kE4M3), hi = quant::minifloat_max(quant::kE4M3);
       code = quant::minifloat_encode(quant::kE4M3, std::min(std::max(b, lo), hi), quant::Rounding::nearest_even);
-      inv = 1.0f / (coarse * quant::minifloat_decode(quant::kE4M3, static_cast<uint8_t>(code)));
+      scale = coarse * quant::minifloat_decode(quant::kE4M3, static_cast<uint8_t>(code));
       break;
     }
     case quant::VectorScale::uint:
       break;  // two-level integer scales are handled by the caller
   }
-  for (int64_t c = 0; c < n; ++c) codes[c] = element_code(spec, y[c] * inv);
+  for (int64_t c = 0; c < n; ++c) codes[c] = scale == 0.0f ? uint8_t{0} : element_code(spec, y[c] / scale);
   return code;
 }
 

@@ -73,11 +73,13 @@ inline float ppu_activate(int64_t acc, float scale, float bias, bool relu) {
 //   per_tensor: code = clip(round(y · (1/s)));
 //   two-level per_vector: vmax → s = vmax/qmax, scale code = clip(round(s · (1/γ)), 0, 2^M-1),
 //   code = clip(round(y · (qmax/vmax))) — reciprocal multiplies, as in VS-Quant's PPU (Fig. 2c);
-//   fp32 per_vector: the same codes, the scale s stored in fp32.
-// MX (E8M0): X = floor(log2 vmax) − emax_elem clamped to [−127, 127], code X + 127, elements y · 2^−X
-// rounded to the element (ties to even; MXINT8: clip(round(64 · y · 2^−X))).
-// NVFP4 (E4M3): b = vmax / elem_max / s_t clamped to E4M3's range and rounded to it, elements y / (s_t · b_q).
-// Minifloat elements saturate at their max. All-zero vectors keep codes 0 (MX: the smallest exponent).
+// Floating per-vector scales, computed as quant::quantize does (with the layer's static coarse scale), so
+// the PPU's output equals quant::quantize of the fp32 outputs; elements are y / scale, rounded to nearest
+// (integers: clip; minifloats: ties to even, saturating; MXINT8: clip(round(64 · y / scale))):
+//   fp32: scale = vmax / elem_max, stored in fp32;
+//   MX (E8M0): X = floor(log2 vmax) − emax_elem clamped to [−127, 127], code X + 127, scale 2^X;
+//   NVFP4 (E4M3): b = vmax / elem_max / s_t clamped to E4M3's range and rounded to it, scale s_t · b_q.
+// All-zero vectors keep element codes 0.
 void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out);
 
 }  // namespace dlasim::hw

@@ -1,5 +1,6 @@
 #include "hw/reference.hpp"
 
+#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -71,6 +72,15 @@ void check_bit_exact(const std::string& layer, const quant::QTensor& simulated, 
           "bit-exact check failed in layer '{}': output code at (row {}, col {}) is {} in the simulation, {} in "
           "the reference",
           layer, i / pc, i % pc, int{static_cast<int8_t>(simulated.codes[i])}, int{static_cast<int8_t>(reference.codes[i])}));
+    }
+  }
+  for (std::size_t i = 0; i < reference.vector_scales.size(); ++i) {
+    if (std::memcmp(&simulated.vector_scales.at(i), &reference.vector_scales[i], sizeof(float)) != 0) {
+      throw std::runtime_error(fmt::format(
+          "bit-exact check failed in layer '{}': output fp32 scale at (row {}, vector {}) is {} in the simulation, "
+          "{} in the reference",
+          layer, i / reference.vectors_per_row, i % reference.vectors_per_row, simulated.vector_scales[i],
+          reference.vector_scales[i]));
     }
   }
   for (std::size_t i = 0; i < reference.vector_scale_codes.size(); ++i) {

@@ -14,6 +14,7 @@
 #include "hw/top/dla.hpp"
 #include "quant/quantize.hpp"
 #include "quant/stats.hpp"
+#include "sim/config/operand_format.hpp"
 #include "sim/energy/tech.hpp"
 #include "sim/workload/synthetic.hpp"
 
@@ -21,15 +22,8 @@ namespace dlasim::sim {
 
 namespace {
 
-quant::QuantSpec operand_spec(const OperandQuantConfig& q, int vector_size) {
-  const quant::Granularity g = q.granularity == "per_vector"    ? quant::Granularity::per_vector
-                               : q.granularity == "per_channel" ? quant::Granularity::per_channel
-                                                                : quant::Granularity::per_tensor;
-  return quant::int_spec(q.bits, g, q.scale_bits, vector_size);
-}
-
 int scale_bits_of(const quant::QuantSpec& s) {
-  return s.granularity == quant::Granularity::per_vector ? s.scale_bits : 0;
+  return s.vector_scale_storage_bits();
 }
 
 hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
@@ -46,6 +40,7 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   p.act_bits = q.activations.bits();
   p.weight_scale_bits = scale_bits_of(q.weights);
   p.act_scale_bits = scale_bits_of(q.activations);
+  p.float_scales = has_float_scales(q.weights) || has_float_scales(q.activations);
   p.scale_product_bits = p.has_scale_unit() ? a.scale_product_bits : 0;
   p.mac_latency_cycles = a.mac_latency_cycles;
   p.scale_latency_cycles = a.scale_latency_cycles;
@@ -69,6 +64,12 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
 }
 
 std::string label_of(const DesignQuant& q) {
+  const auto integer = [](const quant::QuantSpec& s) {
+    return s.format().kind == quant::ElementKind::integer && s.format().frac_bits == 0 && !has_float_scales(s);
+  };
+  if (!integer(q.weights) || !integer(q.activations)) {
+    return fmt::format("W:{}/A:{}", quant::format_name(q.weights), quant::format_name(q.activations));
+  }
   auto scale = [](const quant::QuantSpec& s) {
     return s.granularity == quant::Granularity::per_vector ? std::to_string(s.scale_bits) : std::string("-");
   };
@@ -191,8 +192,9 @@ std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::Arch
     job.bias = &fl[i].bias;
     job.weights_are_activations = layers[i].is_attention();
     job.output.spec = q.activations;
-    job.output.coarse_scale = quant::calibrate_coarse_scales(
-        fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, q.activations)[0];
+    const std::vector<float> out_coarse = quant::calibrate_coarse_scales(
+        fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, q.activations);
+    job.output.coarse_scale = out_coarse.empty() ? 1.0f : out_coarse[0];  // MX formats have no coarse scale
     d->jobs.push_back(job);
   }
   return d;
@@ -274,7 +276,8 @@ DesignQuant design_quant(const Config& c) {
 }
 
 DesignQuant baseline_quant(const Config& c) {
-  return {operand_spec({8, "per_channel", 0}, c.arch.vector_size), operand_spec({8, "per_tensor", 0}, c.arch.vector_size)};
+  return {operand_spec({8, "per_channel", 0, "auto"}, c.arch.vector_size),
+          operand_spec({8, "per_tensor", 0, "auto"}, c.arch.vector_size)};
 }
 
 hw::ArchParams design_arch(const Config& c) { return arch_for(c, design_quant(c)); }

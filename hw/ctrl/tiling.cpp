@@ -9,7 +9,7 @@ namespace dlasim::hw {
 
 namespace {
 
-int scale_bits_of(const quant::QTensor& t) { return t.vector_scale_codes.empty() ? 0 : t.spec.scale_bits; }
+int scale_bits_of(const quant::QTensor& t) { return t.spec.vector_scale_storage_bits(); }
 
 // Tiles in loop order: group, channel block of that group, pixel block (tiling.hpp).
 std::vector<Tile> make_tiles(const ConvShape& sh, const ArchParams& arch) {
@@ -116,7 +116,7 @@ uint64_t output_bits(const LayerJob& job, int64_t pixels, int64_t k0, int64_t ch
   if (s.granularity != quant::Granularity::per_vector) return codes;
   const int64_t v = s.vector_size;
   const int64_t starts = (k0 + channels + v - 1) / v - (k0 + v - 1) / v;  // multiples of V in [k0, k0 + channels)
-  return codes + uint64_t(pixels * starts) * s.scale_bits;
+  return codes + uint64_t(pixels * starts) * s.vector_scale_storage_bits();
 }
 
 TilingPlan plan_tiling(const LayerJob& job, const ArchParams& arch) {

@@ -7,8 +7,7 @@
 namespace dlasim::hw {
 
 ScaleUnit::ScaleUnit(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters)
-    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
-      frac_bits_(fixed_elements(arch.weight_element).frac_bits + fixed_elements(arch.act_element).frac_bits) {
+    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)) {
   scale_mul_ = counters.add("pe.scale_unit.scale_mul", "multiplies",
                             "M_w x M_a unsigned scale-code products (one per vector dot product)",
                             CounterKind::action);
@@ -53,7 +52,9 @@ void ScaleUnit::compute(Wave& wave) {
 }
 
 void ScaleUnit::compute_float(Wave& wave) {
-  const int lanes = arch_.lanes, frac_bits = frac_bits_;
+  const LayerJob& job = *wave.job;
+  const int lanes = arch_.lanes;
+  const int frac_bits = fixed_elements(job.weights->spec.element).frac_bits + fixed_elements(job.input->spec.element).frac_bits;
   wave.psums_f.assign(wave.dots.size(), 0.0f);
   uint64_t products = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {

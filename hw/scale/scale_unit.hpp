@@ -35,7 +35,6 @@ class ScaleUnit : public sc_core::sc_module {
   const ArchParams& arch_;
   Counters& counters_;
   sc_core::sc_time period_;
-  int frac_bits_;  // F_w + F_a of the lanes' element formats
   CounterId scale_mul_, psum_mul_;
 };
 

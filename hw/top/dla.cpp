@@ -1,11 +1,49 @@
 #include "hw/top/dla.hpp"
 
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "hw/element_fixed.hpp"
+
 namespace dlasim::hw {
+
+namespace {
+
+// The operands fit the lanes the arch describes (element bits, integer or floating per-vector scales), and
+// a dot product of V aligned significands (hw/element_fixed.hpp) fits the lanes' 32-bit adder tree.
+void check_formats(const LayerJob& job, const ArchParams& arch) {
+  const auto fail = [&](const std::string& what) {
+    throw std::invalid_argument(fmt::format("layer '{}': {}", job.name, what));
+  };
+  const quant::QuantSpec& ws = job.weights->spec;
+  const quant::QuantSpec& as = job.input->spec;
+  if (ws.bits() != arch.weight_bits || as.bits() != arch.act_bits) {
+    fail(fmt::format("operands of {} x {} bits, the MAC lanes take {} x {}", ws.bits(), as.bits(), arch.weight_bits,
+                     arch.act_bits));
+  }
+  const auto floating = [](const quant::QuantSpec& s) {
+    return s.granularity == quant::Granularity::per_vector && s.vector_scale != quant::VectorScale::uint;
+  };
+  if ((floating(ws) || floating(as)) != arch.float_scales) {
+    fail(fmt::format("operands {} x {} need a scale unit with {} scales", quant::format_name(ws), quant::format_name(as),
+                     arch.float_scales ? "integer" : "floating"));
+  }
+  const double bound = double(fixed_elements(ws.element).max_magnitude) * fixed_elements(as.element).max_magnitude *
+                       arch.vector_size;
+  if (bound >= 2147483648.0) {
+    fail(fmt::format("a {}-element dot product of {} x {} significands can exceed the 32-bit adder tree",
+                     arch.vector_size, ws.format().name, as.format().name));
+  }
+}
+
+}  // namespace
 
 std::vector<TilingPlan> Dla::plan_all(const ArchParams& arch, const std::vector<LayerJob>& jobs) {
   std::vector<TilingPlan> plans;
   for (const LayerJob& job : jobs) {
     check_job(job);
+    check_formats(job, arch);
     plans.push_back(plan_tiling(job, arch));
   }
   return plans;

@@ -15,6 +15,7 @@ struct OperandQuantConfig {
   int bits = 8;                          // element bits N
   std::string granularity = "per_channel";  // weights: per_channel|per_vector; activations: per_tensor|per_vector
   int scale_bits = 0;                    // M, per-vector scale code bits (per_vector only)
+  std::string format = "auto";           // a quant format name (mxfp4, nvfp4, ...) overriding the three above
 };
 
 struct QuantConfig {

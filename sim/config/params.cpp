@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "hw/element_fixed.hpp"
+#include "sim/config/operand_format.hpp"
+
 namespace dlasim::sim {
 namespace {
 
@@ -120,6 +123,12 @@ std::vector<ParamDecl> make_decls() {
       {"quant.weights.scale_bits", "bits",
        "Bits M_w of the per-vector weight scale code; must be in [1, 16] for `per_vector`, unused otherwise.",
        IntParam{[](Config& c) -> int& { return c.quant.weights.scale_bits; }, 0, 16}},
+      {"quant.weights.format", "-",
+       "`auto` builds the weight format from `bits`, `granularity` and `scale_bits`; otherwise a format name "
+       "of docs/quant.md that replaces them: block formats `mxint8`, `mxfp6_e3m2`, `mxfp6_e2m3`, `mxfp4`, "
+       "`nvfp4` (block size = `arch.vector_size`), or e.g. `int4-v16` (fp32 per-vector scales). FP8 elements "
+       "do not fit the MAC lanes.",
+       StringParam{[](Config& c) -> std::string& { return c.quant.weights.format; }, true}},
       {"quant.activations.bits", "bits",
        "Activation element bits N_a; signed, narrow symmetric range [-(2^(N_a-1)-1), 2^(N_a-1)-1].",
        IntParam{[](Config& c) -> int& { return c.quant.activations.bits; }, 2, 8}},
@@ -132,6 +141,10 @@ std::vector<ParamDecl> make_decls() {
        "Bits M_a of the per-vector activation scale code; must be in [1, 16] for `per_vector`, unused "
        "otherwise.",
        IntParam{[](Config& c) -> int& { return c.quant.activations.scale_bits; }, 0, 16}},
+      {"quant.activations.format", "-",
+       "`auto`, or a format name replacing `bits`, `granularity` and `scale_bits` of the activations (and of "
+       "the layer outputs the PPU writes); see `quant.weights.format`.",
+       StringParam{[](Config& c) -> std::string& { return c.quant.activations.format; }, true}},
       // tech
       {"tech", "path",
        "Technology file (per-action energy and per-instance area), relative to the config file's directory.",
@@ -332,7 +345,7 @@ std::vector<ConfigIssue> cross_field_issues(const Config& c) {
 
   // A per_vector operand needs a scale code of 1..16 bits.
   for (const auto& op : operands) {
-    if (op.q.granularity == "per_vector" && (op.q.scale_bits < 1 || op.q.scale_bits > 16)) {
+    if (op.q.format == "auto" && op.q.granularity == "per_vector" && (op.q.scale_bits < 1 || op.q.scale_bits > 16)) {
       issues.push_back(
           {op.name + ".scale_bits",
            {op.name + ".granularity"},
@@ -340,15 +353,65 @@ std::vector<ConfigIssue> cross_field_issues(const Config& c) {
     }
   }
 
-  // The scale product can be rounded to at most its full width (a non-per_vector operand adds 0 bits).
+  // A format name must parse, fit the lanes and the vector size, and both operands' per-vector scales must
+  // be of one kind (the scale unit is either integer or floating).
+  bool formats_ok = true;
+  std::vector<quant::QuantSpec> specs;
+  for (const auto& op : operands) {
+    const std::string key = op.name + ".format";
+    if (op.q.format == "auto") {
+      try {
+        specs.push_back(operand_spec(op.q, c.arch.vector_size));
+      } catch (const std::invalid_argument&) {
+        formats_ok = false;  // bad bits/granularity/scale_bits: reported by their own rules
+      }
+      continue;
+    }
+    try {
+      const quant::QuantSpec s = operand_spec(op.q, c.arch.vector_size);
+      hw::fixed_elements(s.element);
+      if (s.granularity == quant::Granularity::per_vector && s.vector_size != c.arch.vector_size) {
+        issues.push_back({key, {"arch.vector_size"},
+                          fmt::format("format {} scales vectors of {} elements; the MAC lanes take arch.vector_size = {}",
+                                      op.q.format, s.vector_size, c.arch.vector_size)});
+        formats_ok = false;
+      }
+      specs.push_back(s);
+    } catch (const std::invalid_argument& e) {
+      issues.push_back({key, {}, e.what()});
+      formats_ok = false;
+    }
+  }
+  if (formats_ok) {
+    const bool w_float = has_float_scales(specs[0]), a_float = has_float_scales(specs[1]);
+    const bool w_int = specs[0].granularity == quant::Granularity::per_vector && !w_float;
+    const bool a_int = specs[1].granularity == quant::Granularity::per_vector && !a_float;
+    if ((w_float && a_int) || (a_float && w_int)) {
+      issues.push_back({"quant.weights.format", {"quant.activations.format"},
+                        "one operand has floating per-vector scales (fp32, MX or NVFP4) and the other integer "
+                        "two-level scale codes; the scale unit handles one kind"});
+    }
+    if ((w_float || a_float) && c.arch.scale_product_bits != 0) {
+      issues.push_back({"arch.scale_product_bits", {"quant.weights.format", "quant.activations.format"},
+                        fmt::format("expected 0 with floating per-vector scales (the scale product is not "
+                                    "rounded), got {}", c.arch.scale_product_bits)});
+    }
+  }
+
+  // The scale product can be rounded to at most its full width (an operand without integer per-vector
+  // scale codes adds 0 bits).
+  if (!formats_ok) return issues;
   int full_width = 0;
   std::vector<std::string> terms;
-  for (const auto& op : operands) {
-    if (op.q.granularity == "per_vector") {
-      full_width += op.q.scale_bits;
-      terms.push_back(fmt::format("{}.scale_bits ({})", op.name, op.q.scale_bits));
-    } else {
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& op = operands[i];
+    if (specs[i].granularity == quant::Granularity::per_vector && !has_float_scales(specs[i])) {
+      full_width += specs[i].scale_bits;
+      terms.push_back(fmt::format("{}.scale_bits ({})", op.name, specs[i].scale_bits));
+    } else if (op.q.format == "auto") {
       terms.push_back(fmt::format("0 ({}.granularity is {})", op.name, op.q.granularity));
+    } else {
+      terms.push_back(fmt::format("0 ({}.format is {})", op.name, op.q.format));
     }
   }
   const int spb = c.arch.scale_product_bits;

@@ -55,10 +55,19 @@ EnergyModel::EnergyModel(const Tech& tech, const hw::ArchParams& a) {
   per_action_pj_["gbuf.write_bits"] = law.sram_read_bit_pj(a.gbuf_kib / a.gbuf_banks);
   per_action_pj_["dram.read_bits"] = tech.at("dram_bit_energy");
   per_action_pj_["dram.write_bits"] = tech.at("dram_bit_energy");
-  per_action_pj_["pe.scale_unit.scale_mul"] = law.mult_pj(a.weight_scale_bits, a.act_scale_bits);
-  per_action_pj_["pe.scale_unit.psum_mul"] = law.mult_pj(a.dot_bits(), a.scale_product_width());
-  // read-modify-write of one accumulator: adder plus register read and write
-  per_action_pj_["pe.collector.acc_add"] = law.add_pj(a.acc_bits) + 2.0 * a.acc_bits * reg_pj;
+  if (a.float_scales) {
+    // Floating scales: the scale product and the psum are fp32 multiplies, accumulation an fp32 add on
+    // 32-bit registers (the element-specific cost of E8M0 exponent adds and narrow significands is not
+    // modelled separately yet).
+    per_action_pj_["pe.scale_unit.scale_mul"] = tech.at("fp32_mult_energy");
+    per_action_pj_["pe.scale_unit.psum_mul"] = tech.at("fp32_mult_energy");
+    per_action_pj_["pe.collector.acc_add"] = tech.at("fp32_add_energy") + 2.0 * 32 * reg_pj;
+  } else {
+    per_action_pj_["pe.scale_unit.scale_mul"] = law.mult_pj(a.weight_scale_bits, a.act_scale_bits);
+    per_action_pj_["pe.scale_unit.psum_mul"] = law.mult_pj(a.dot_bits(), a.scale_product_width());
+    // read-modify-write of one accumulator: adder plus register read and write
+    per_action_pj_["pe.collector.acc_add"] = law.add_pj(a.acc_bits) + 2.0 * a.acc_bits * reg_pj;
+  }
   per_action_pj_["ppu.fp32_mul"] = tech.at("fp32_mult_energy");
   per_action_pj_["ppu.fp32_add"] = tech.at("fp32_add_energy");
   per_action_pj_["ppu.compare"] = law.add_pj(32);

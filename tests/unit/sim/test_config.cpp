@@ -77,10 +77,12 @@ quant:
     bits: 3
     granularity: per_channel
     scale_bits: 2
+    format: int3-pc
   activations:
     bits: 6
     granularity: per_vector
     scale_bits: 8
+    format: int6-v32-s8-ct
 tech: tech/other.yaml
 )";
 

@@ -1,0 +1,20 @@
+// The quantization format of one operand as the config selects it (docs/config.md, quant.*).
+#pragma once
+
+#include "quant/format.hpp"
+#include "sim/config/config.hpp"
+
+namespace dlasim::sim {
+
+// quant.<operand>.format when it is not `auto` (a format name of docs/quant.md, e.g. mxfp4, nvfp4,
+// int4-v16), else signed INT `bits` with `granularity` and, per vector, two-level `scale_bits`-bit codes over
+// vectors of `vector_size`. Throws std::invalid_argument with the reason for a malformed format name.
+quant::QuantSpec operand_spec(const OperandQuantConfig& q, int vector_size);
+
+// Per-vector scales the scale unit handles in floating point (fp32, MX E8M0, NVFP4 E4M3), not as
+// VS-Quant integer codes.
+inline bool has_float_scales(const quant::QuantSpec& s) {
+  return s.granularity == quant::Granularity::per_vector && s.vector_scale != quant::VectorScale::uint;
+}
+
+}  // namespace dlasim::sim
