@@ -172,7 +172,21 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
              d.macs, r.tech_name);
   fmt::print(os, "design   {:<12} {} PEs x {} lanes x V={}, acc {} b, scale unit {}\n", d.label, d.arch.pes,
              d.arch.lanes, d.arch.vector_size, d.arch.acc_bits, d.arch.has_scale_unit() ? "yes" : "no");
-  fmt::print(os, "baseline {:<12} same array, acc {} b, no scale unit\n\n", b.label, b.arch.acc_bits);
+  fmt::print(os, "baseline {:<12} same array, acc {} b, no scale unit\n", b.label, b.arch.acc_bits);
+  const auto bandwidth = [](double v) { return v > 0.0 ? fmt::format("{:g} B/cycle", v) : std::string("unlimited"); };
+  fmt::print(os, "memory   DRAM {}, {} cycles; global buffer {:g} KiB; PE buffers {:g} + {:g} KiB, {}\n",
+             bandwidth(d.arch.dram_bytes_per_cycle), d.arch.dram_latency_cycles, d.arch.gbuf_kib,
+             d.arch.weight_buffer_kib, d.arch.input_buffer_kib,
+             d.arch.double_buffering ? "double-buffered" : "single slot");
+  uint64_t stall_dram = 0, stall_gbuf = 0, stall_bank = 0;
+  for (const LayerStats& l : d.layers) {
+    stall_dram += l.stall_dram;
+    stall_gbuf += l.stall_gbuf;
+    stall_bank += l.stall_collector_full;
+  }
+  fmt::print(os, "         design stalls: {} cycles waiting for DRAM, {} for the global buffer, {} for a collector "
+             "bank (per layer in layers.csv)\n\n",
+             stall_dram, stall_gbuf, stall_bank);
   fmt::print(os, "{:<12} {:>10} | {:>9} {:>6} {:>11} {:>8} | {:>9} {:>6} {:>11} {:>8} | {:>6} {:>6}\n", "layer", "MACs",
              "cycles", "util", "energy pJ", "SQNR dB", "cycles", "util", "energy pJ", "SQNR dB", "cyc x", "enrg x");
   fmt::print(os, "{:<12} {:>10} | {:^38} | {:^38} |\n", "", "", "design " + d.label, "baseline " + b.label);
