@@ -49,12 +49,12 @@ struct Wave {
   // Step order inside a tile: j outer, collector entry d inner (a lane holds weight vector j for `depth`
   // cycles while input vectors of the tile's pixels stream past). Arrays below are [pe][step][lane].
   std::vector<int32_t> dots;         // vector MAC outputs
-  std::vector<uint16_t> weight_scale;  // per-vector weight scale code that travels with the weight vector
+  std::vector<uint16_t> weight_scale;  // [pe][j - j0][lane]: scale code that travels with the weight vector
   std::vector<uint16_t> act_scale;     // [pe][step]: scale code that travels with the input vector
   std::vector<int64_t> psums;        // scale unit outputs (empty without a scale unit: dots are used)
   // Floating scales (ArchParams::float_scales): the vector scale values instead of the codes above, and
   // fp32 partial sums instead of psums.
-  std::vector<float> weight_scale_f;   // [pe][step][lane]
+  std::vector<float> weight_scale_f;   // [pe][j - j0][lane]
   std::vector<float> act_scale_f;      // [pe][step]
   std::vector<float> psums_f;
   int bank = -1;                     // accumulation collector bank holding this wave's sums

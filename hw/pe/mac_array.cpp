@@ -81,6 +81,17 @@ void MacArray::decode(const quant::QTensor& t, std::vector<int16_t>& out) {
   for (std::size_t i = 0; i < t.codes.size(); ++i) out[i] = fx.fixed[t.codes[i]];
 }
 
+namespace {
+
+// Dot products of one input vector `a` with the lanes' weight vectors, V known at compile time when
+// it is one of the common sizes (the loop then unrolls and vectorises).
+template <int V, class T>
+void lane_dots(const T* const* w, int64_t lanes, const T* a, int v, int32_t* out) {
+  for (int64_t l = 0; l < lanes; ++l) out[l] = static_cast<int32_t>(vector_dot(w[l], a, V > 0 ? V : v));
+}
+
+}  // namespace
+
 template <class T>
 void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const T* zero) {
   const LayerJob& job = *wave.job;
@@ -88,49 +99,53 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
   const quant::QTensor& wt = *job.weights;
   const quant::QTensor& in = *job.input;
   const int v = arch_.vector_size, lanes = arch_.lanes;
-  const int64_t nv = wt.vectors_per_row, depth = wave.depth, steps = wave.steps;
+  const int64_t nv = wt.vectors_per_row, depth = wave.depth, steps = wave.steps, jn = wave.j1 - wave.j0;
   const int64_t w_stride = wt.padded_cols(), a_stride = in.padded_cols();
   const bool int_scales = arch_.has_scale_unit() && !arch_.float_scales, float_scales = arch_.float_scales;
   const bool w_pv = !wt.vector_scale_codes.empty(), a_pv = !in.vector_scale_codes.empty();
   const uint64_t wvec_bits = uint64_t(v) * arch_.weight_bits + arch_.weight_scale_bits;
   const uint64_t avec_bits = uint64_t(v) * arch_.act_bits + arch_.act_scale_bits;
+  const auto dots_of = v == 16 ? &lane_dots<16, T> : v == 32 ? &lane_dots<32, T> : v == 8 ? &lane_dots<8, T> : &lane_dots<0, T>;
 
-  const std::size_t n = wave.tiles.size() * steps * lanes;
-  wave.dots.assign(n, 0);
+  const std::size_t tiles = wave.tiles.size();
+  wave.dots.assign(tiles * steps * lanes, 0);
   if (int_scales) {
-    wave.weight_scale.assign(n, 0);
-    wave.act_scale.assign(wave.tiles.size() * steps, 0);
+    wave.weight_scale.assign(tiles * jn * lanes, 0);
+    wave.act_scale.assign(tiles * steps, 0);
   }
   if (float_scales) {
-    wave.weight_scale_f.assign(n, 0.0f);
-    wave.act_scale_f.assign(wave.tiles.size() * steps, 0.0f);
+    wave.weight_scale_f.assign(tiles * jn * lanes, 0.0f);
+    wave.act_scale_f.assign(tiles * steps, 0.0f);
   }
+  std::vector<const T*> lane_weights(lanes);
   uint64_t dots = 0, wbits = 0, abits = 0;
-  for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
+  for (std::size_t pe = 0; pe < tiles; ++pe) {
     const Tile& t = wave.tiles[pe];
     const int64_t g = sh.group_of(t.k0);
     for (int64_t j = wave.j0; j < wave.j1; ++j) {
       const int64_t tap = j / nv, i = j % nv, r = tap / sh.kernel_w, s = tap % sh.kernel_w;
-      wbits += t.k_count * wvec_bits;  // each lane loads its weight vector once, holds it `depth` cycles
+      // Each lane loads its weight vector once and holds it for `depth` cycles.
+      const std::size_t wbase = (pe * jn + (j - wave.j0)) * lanes;
+      for (int64_t l = 0; l < t.k_count; ++l) {
+        const int64_t wrow = sh.weight_row(t.k0 + l, r, s);
+        lane_weights[l] = weights + wrow * w_stride + i * v;
+        if (int_scales) wave.weight_scale[wbase + l] = w_pv ? wt.vector_scale_codes[wrow * nv + i] : 1;
+        if (float_scales) wave.weight_scale_f[wbase + l] = vector_scale_value(wt, wrow, i);
+      }
+      wbits += t.k_count * wvec_bits;
       for (int64_t d = 0; d < t.p_count; ++d) {
         const int64_t step = (j - wave.j0) * depth + d;
         const int64_t p = t.p0 + d, oh = p / sh.out_w(), ow = p % sh.out_w();
         const int64_t ih = oh * sh.stride - sh.pad + r, iw = ow * sh.stride - sh.pad + s;
         const bool inside = ih >= 0 && ih < sh.in_h && iw >= 0 && iw < sh.in_w;
         const int64_t arow = inside ? sh.input_row(ih, iw, g) : 0;
-        const T* a = inside ? input + arow * a_stride + i * v : zero;
-        abits += avec_bits;
-        const std::size_t base = (pe * steps + step) * lanes;
         if (int_scales) wave.act_scale[pe * steps + step] = !a_pv ? 1 : inside ? in.vector_scale_codes[arow * nv + i] : 0;
         if (float_scales) wave.act_scale_f[pe * steps + step] = inside ? vector_scale_value(in, arow, i) : 0.0f;
-        for (int64_t l = 0; l < t.k_count; ++l) {
-          const int64_t wrow = sh.weight_row(t.k0 + l, r, s);
-          wave.dots[base + l] = static_cast<int32_t>(vector_dot(weights + wrow * w_stride + i * v, a, v));
-          if (int_scales) wave.weight_scale[base + l] = w_pv ? wt.vector_scale_codes[wrow * nv + i] : 1;
-          if (float_scales) wave.weight_scale_f[base + l] = vector_scale_value(wt, wrow, i);
-        }
-        dots += t.k_count;
+        dots_of(lane_weights.data(), t.k_count, inside ? input + arow * a_stride + i * v : zero, v,
+                &wave.dots[(pe * steps + step) * lanes]);
       }
+      abits += t.p_count * avec_bits;
+      dots += t.k_count * t.p_count;
     }
   }
   counters_.inc(dot_, dots);

@@ -40,8 +40,9 @@ void ScaleUnit::compute(Wave& wave) {
       if (step % wave.depth >= t.p_count) continue;  // idle collector entry of a shorter tile
       const uint32_t as = wave.act_scale[pe * wave.steps + step];
       const std::size_t base = (pe * wave.steps + step) * lanes;
+      const std::size_t wbase = (pe * (wave.j1 - wave.j0) + step / wave.depth) * lanes;
       for (int64_t l = 0; l < t.k_count; ++l) {
-        const uint32_t sp = scale_product(wave.weight_scale[base + l], as, shift, width);
+        const uint32_t sp = scale_product(wave.weight_scale[wbase + l], as, shift, width);
         wave.psums[base + l] = int64_t{wave.dots[base + l]} * sp;
       }
       products += t.k_count;
@@ -63,8 +64,9 @@ void ScaleUnit::compute_float(Wave& wave) {
       if (step % wave.depth >= t.p_count) continue;
       const float as = wave.act_scale_f[pe * wave.steps + step];
       const std::size_t base = (pe * wave.steps + step) * lanes;
+      const std::size_t wbase = (pe * (wave.j1 - wave.j0) + step / wave.depth) * lanes;
       for (int64_t l = 0; l < t.k_count; ++l) {
-        wave.psums_f[base + l] = float_psum(wave.dots[base + l], wave.weight_scale_f[base + l], as, frac_bits);
+        wave.psums_f[base + l] = float_psum(wave.dots[base + l], wave.weight_scale_f[wbase + l], as, frac_bits);
       }
       products += t.k_count;
     }
