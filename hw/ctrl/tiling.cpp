@@ -172,6 +172,11 @@ TilingPlan plan_tiling(const LayerJob& job, const ArchParams& arch) {
     j = (j + 1) / 2;
   }
   plan.pass_steps = j;
+  wc.begin();
+  for (const Tile& t : tiles) {
+    if (t.k0 % sh.group_out_c() == 0) wc.add(t, 0, sh.taps() - 1);  // every group's first channel block
+  }
+  plan.input_read_bits = uint64_t(wc.count() * nv) * ip.vector_bits();
 
   const uint64_t gbuf_bits = static_cast<uint64_t>(arch.gbuf_kib * 8192.0);
   if (plan.weight_bits + plan.input_bits <= gbuf_bits) {

@@ -40,6 +40,7 @@ struct TilingPlan {
   int64_t input_slot_entries = 0;  // rows of one PE input-buffer slot
   uint64_t weight_bits = 0;        // whole layer, as stored (V·N + M per vector)
   uint64_t input_bits = 0;
+  uint64_t input_read_bits = 0;    // the input vectors some output actually reads (stride > kernel skips rows)
   uint64_t output_bits = 0;
 };
 
@@ -58,7 +59,8 @@ TilingPlan plan_tiling(const LayerJob& job, const ArchParams& arch);
 std::vector<WavePtr> plan_waves(const LayerJob& job, std::size_t layer, const ArchParams& arch,
                                 const TilingPlan& plan);
 
-// Minimal DRAM traffic of a layer (every weight and input read once, every output written once), bits.
-inline uint64_t min_dram_bits(const TilingPlan& p) { return p.weight_bits + p.input_bits + p.output_bits; }
+// Minimal DRAM traffic of a layer (every weight and every input vector some output reads fetched once,
+// every output written once), bits.
+inline uint64_t min_dram_bits(const TilingPlan& p) { return p.weight_bits + p.input_read_bits + p.output_bits; }
 
 }  // namespace dlasim::hw
