@@ -164,8 +164,9 @@ DLASIM_REF_INLINE void dot_rows(const int16_t* w, const int16_t* const* a, int64
 
 // Accumulators of the eligible output channels, kPixels pixels at a time: each pixel's R·S input rows
 // (zero row for padding taps) are copied next to each other so that an output is one contiguous dot product.
+template <class Acc>
 DLASIM_REF_INLINE void prescaled_accumulators(const ConvShape& sh, const Prescaled& p, int64_t pc, int64_t zero_row,
-                                              int64_t* acc) {
+                                              Acc* acc) {
   const int64_t pixels = sh.out_pixels(), kg = sh.group_out_c();
   std::vector<int16_t> cols(kPixels * p.row_len);
   const int16_t* rows[kPixels];
@@ -196,49 +197,64 @@ DLASIM_REF_INLINE void prescaled_accumulators(const ConvShape& sh, const Prescal
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+template <class Acc>
 __attribute__((target("avx2"))) void prescaled_accumulators_avx2(const ConvShape& sh, const Prescaled& p, int64_t pc,
-                                                                 int64_t zero_row, int64_t* acc) {
+                                                                 int64_t zero_row, Acc* acc) {
   prescaled_accumulators(sh, p, pc, zero_row, acc);
 }
 #endif
 
-void prescaled_accumulators_dispatch(const ConvShape& sh, const Prescaled& p, int64_t pc, int64_t zero_row,
-                                     int64_t* acc) {
+template <class Acc>
+void prescaled_accumulators_dispatch(const ConvShape& sh, const Prescaled& p, int64_t pc, int64_t zero_row, Acc* acc) {
 #if defined(__x86_64__) && defined(__GNUC__)
   if (__builtin_cpu_supports("avx2")) return prescaled_accumulators_avx2(sh, p, pc, zero_row, acc);
 #endif
   prescaled_accumulators(sh, p, pc, zero_row, acc);
 }
 
-}  // namespace
-
-ReferenceResult reference_layer(const LayerJob& job, const ArchParams& arch) {
-  check_job(job);
+// The layer's accumulators in Acc (int32 when acc_bits ≤ 32 makes every value fit, so the PPU loop below
+// converts with packed int32 → float instructions; the float of an integer does not depend on its type),
+// then the PPU.
+template <class Acc>
+ReferenceResult reference_with(const LayerJob& job, const ArchParams& arch, const Prescaled& p) {
   const ConvShape& sh = job.shape;
   const std::vector<float> scales = ppu_channel_scales(job, arch);
   const int64_t pixels = sh.out_pixels(), out_c = sh.out_c;
 
   ReferenceResult res;
-  std::vector<int64_t> acc(pixels * out_c);
-  const Prescaled p = prepare_prescaled(job, arch);
+  std::vector<Acc> acc(pixels * out_c);
   if (p.any) prescaled_accumulators_dispatch(sh, p, job.weights->padded_cols(), job.input->shape.rows, acc.data());
   for (int64_t k = 0; k < out_c; ++k) {
     if (p.any && p.eligible[k]) continue;
     for (int64_t oh = 0; oh < sh.out_h(); ++oh) {
       for (int64_t ow = 0; ow < sh.out_w(); ++ow) {
-        acc[(oh * sh.out_w() + ow) * out_c + k] = exact_output(job, arch, oh, ow, k, &res.saturations);
+        acc[(oh * sh.out_w() + ow) * out_c + k] = static_cast<Acc>(exact_output(job, arch, oh, ow, k, &res.saturations));
       }
     }
   }
   std::vector<float> staged(pixels * out_c);
+  const float* bias = job.bias->data();
   for (int64_t i = 0; i < pixels; ++i) {
-    for (int64_t k = 0; k < out_c; ++k) {
-      staged[i * out_c + k] = ppu_activate(acc[i * out_c + k], scales[k], (*job.bias)[k], job.relu);
+    const Acc* a = acc.data() + i * out_c;
+    float* y = staged.data() + i * out_c;
+    if (job.relu) {
+      for (int64_t k = 0; k < out_c; ++k) y[k] = ppu_activate(a[k], scales[k], bias[k], true);
+    } else {
+      for (int64_t k = 0; k < out_c; ++k) y[k] = ppu_activate(a[k], scales[k], bias[k], false);
     }
   }
   res.output = make_output_tensor(job);
   ppu_requantize(staged, res.output);
   return res;
+}
+
+}  // namespace
+
+ReferenceResult reference_layer(const LayerJob& job, const ArchParams& arch) {
+  check_job(job);
+  const Prescaled p = prepare_prescaled(job, arch);
+  // saturate() keeps every accumulator within acc_bits: int32 holds them all up to 32 bits.
+  return arch.acc_bits <= 32 ? reference_with<int32_t>(job, arch, p) : reference_with<int64_t>(job, arch, p);
 }
 
 void check_bit_exact(const std::string& layer, const quant::QTensor& simulated, const quant::QTensor& reference) {
