@@ -20,8 +20,8 @@ quant::QTensor make_output_tensor(const LayerJob& job) {
 
 namespace {
 
-// The reference in two parts. Both give the accumulator the hardware ends with; the first one only
-// where it is proven to equal the second.
+// The reference computes each accumulator in one of two ways. The exact path is the definition; the
+// prescaled path is only taken where it provably gives the same accumulator (and no saturation).
 //
 // Exact path (any layer): per output, acc = saturate(acc + dot · scale_product) over r, s, i, counting
 // saturations: the hardware's order and arithmetic written out.
