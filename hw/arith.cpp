@@ -32,8 +32,18 @@ std::vector<float> ppu_channel_scales(const LayerJob& job, const ArchParams& arc
 
 namespace {
 
+// std::nearbyint(v) in the default rounding mode (to nearest, ties to even) without a libm call, so the
+// loops below vectorise: for |v| < 2^23, |v| + 2^23 lies in [2^23, 2^24) where the float spacing is 1, so the
+// addition rounds |v| to the nearest integer, ties to even (2^23 is even), and the subtraction is exact;
+// copysign restores the sign, including nearbyint's -0 for v in [-0.5, 0]. |v| ≥ 2^23 (already an integer) and
+// infinities come out with magnitude ≥ 2^23, NaN stays NaN: the callers clip to at most 2^16 - 1 anyway.
+inline float round_to_nearest_even(float v) {
+  const float a = std::fabs(v);
+  return std::copysign((a + 0x1p23f) - 0x1p23f, v);
+}
+
 int8_t round_clip(float v, int32_t qmax) {
-  const float r = std::nearbyint(v);
+  const float r = round_to_nearest_even(v);
   const float c = std::min(std::max(r, static_cast<float>(-qmax)), static_cast<float>(qmax));
   return static_cast<int8_t>(c);
 }
@@ -135,7 +145,7 @@ void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out) {
       float inv_s = 0.0f;  // an all-zero vector keeps scale code 0 and codes 0
       if (vmax > 0.0f) {
         const float s = vmax / static_cast<float>(qmax);
-        code = static_cast<uint16_t>(std::min(std::nearbyint(s * inv_coarse), scale_max));
+        code = static_cast<uint16_t>(std::min(round_to_nearest_even(s * inv_coarse), scale_max));
         inv_s = static_cast<float>(qmax) / vmax;
       }
       for (int64_t c = c0; c < c1; ++c) out.codes[r * pc + c] = code_byte(round_clip(staged[r * cols + c] * inv_s, qmax));

@@ -81,31 +81,173 @@ std::string resolve(const Config& c, const std::string& path) {
   return p.is_absolute() ? path : (std::filesystem::path(c.config_dir) / p).lexically_normal().string();
 }
 
-// The float layer on the float operands (double accumulation): the SQNR reference and the calibration
-// data of the output scale. Weights [K][R][S][Cg], input [H][W][C]; output channel k reads its group's
-// input channels [g·Cg, (g+1)·Cg) (hw/layer.hpp).
-std::vector<float> float_layer(const hw::ConvShape& sh, const std::vector<float>& w, const std::vector<float>& a,
-                               const std::vector<float>& bias, bool relu) {
-  const int64_t cg = sh.group_in_c();
-  std::vector<float> y(sh.out_pixels() * sh.out_c);
-  for (int64_t oh = 0; oh < sh.out_h(); ++oh) {
-    for (int64_t ow = 0; ow < sh.out_w(); ++ow) {
-      for (int64_t k = 0; k < sh.out_c; ++k) {
-        const int64_t c0 = sh.group_of(k) * cg;
-        double sum = bias[k];
-        for (int64_t r = 0; r < sh.kernel_h; ++r) {
-          for (int64_t s = 0; s < sh.kernel_w; ++s) {
-            const int64_t ih = oh * sh.stride - sh.pad + r, iw = ow * sh.stride - sh.pad + s;
-            if (ih < 0 || ih >= sh.in_h || iw < 0 || iw >= sh.in_w) continue;
-            const float* wr = w.data() + sh.weight_row(k, r, s) * cg;
-            const float* ar = a.data() + (ih * sh.in_w + iw) * sh.in_c + c0;
-            for (int64_t c = 0; c < cg; ++c) sum += double{wr[c]} * ar[c];
-          }
+// The float layer computes every output as one double sum in the order (r, s, c). It vectorises across
+// output channels, each SIMD lane holding its own output's sum, and keeps PX pixels × KB channels of
+// sums in registers, so every output still sees exactly the additions of the plain loop nest (the
+// product of two floats is exact in double, so a fused multiply-add rounds like the separate add).
+#if defined(__GNUC__)
+#define DLASIM_FLOAT_INLINE inline __attribute__((always_inline))
+#else
+#define DLASIM_FLOAT_INLINE inline
+#endif
+
+// Lanes doubles per vector (GCC/Clang vector extension); `unaligned` for loads from packed weights.
+template <int Lanes>
+struct DoubleVec {
+  typedef double type __attribute__((vector_size(8 * Lanes)));
+  typedef double unaligned __attribute__((vector_size(8 * Lanes), aligned(8)));
+};
+
+// Valid kernel range [lo, hi) of output coordinate o along an axis of `in` inputs.
+inline void valid_taps(int64_t o, int64_t stride, int64_t pad, int64_t kernel, int64_t in, int64_t& lo, int64_t& hi) {
+  const int64_t i0 = o * stride - pad;
+  lo = std::max<int64_t>(0, -i0);
+  hi = std::min<int64_t>(kernel, in - i0);
+}
+
+// Output channels [k0, k0 + KB) of group g at pixels (oh, ow .. ow + PX - 1), which share their valid
+// taps (kernel rows [r0, r1), columns [s0, s1)); wp holds the channels' weights packed [R][S][Cg][KB].
+template <int Lanes, int KB, int PX>
+DLASIM_FLOAT_INLINE void float_tile(const hw::ConvShape& sh, const double* wp, const float* a, const float* bias,
+                                    bool relu, int64_t g, int64_t k0, int64_t oh, int64_t ow, int64_t r0, int64_t r1,
+                                    int64_t s0, int64_t s1, float* y) {
+  typedef typename DoubleVec<Lanes>::type vec;
+  typedef typename DoubleVec<Lanes>::unaligned vec_u;
+  constexpr int NV = KB / Lanes;
+  static_assert(KB % Lanes == 0, "a channel block is whole vectors");
+  const int64_t cg = sh.group_in_c(), pixel_step = sh.stride * sh.in_c;
+  vec acc[PX][NV];
+  for (int q = 0; q < PX; ++q)
+    for (int j = 0; j < NV; ++j)
+      for (int e = 0; e < Lanes; ++e) acc[q][j][e] = bias[k0 + Lanes * j + e];
+  const int64_t ih0 = oh * sh.stride - sh.pad, iw0 = ow * sh.stride - sh.pad;
+  for (int64_t r = r0; r < r1; ++r) {
+    for (int64_t s = s0; s < s1; ++s) {
+      const double* wt = wp + (r * sh.kernel_w + s) * cg * KB;
+      const float* ar = a + ((ih0 + r) * sh.in_w + iw0 + s) * sh.in_c + g * cg;
+      for (int64_t c = 0; c < cg; ++c) {
+        vec wv[NV];
+        for (int j = 0; j < NV; ++j) wv[j] = *reinterpret_cast<const vec_u*>(wt + c * KB + Lanes * j);
+        for (int q = 0; q < PX; ++q) {
+          const double av = ar[q * pixel_step + c];
+          for (int j = 0; j < NV; ++j) acc[q][j] += wv[j] * av;
         }
-        y[(oh * sh.out_w() + ow) * sh.out_c + k] = static_cast<float>(relu && sum < 0.0 ? 0.0 : sum);
       }
     }
   }
+  for (int q = 0; q < PX; ++q) {
+    float* yq = y + (oh * sh.out_w() + ow + q) * sh.out_c + k0;
+    for (int j = 0; j < NV; ++j)
+      for (int e = 0; e < Lanes; ++e) {
+        const double sum = acc[q][j][e];
+        yq[Lanes * j + e] = static_cast<float>(relu && sum < 0.0 ? 0.0 : sum);
+      }
+  }
+}
+
+// One output channel k0 at pixel (oh, ow): the plain loop (channels left over after the vector blocks).
+inline void float_single(const hw::ConvShape& sh, const double* wp, const float* a, const float* bias, bool relu,
+                         int64_t g, int64_t k0, int64_t oh, int64_t ow, int64_t r0, int64_t r1, int64_t s0,
+                         int64_t s1, float* y) {
+  const int64_t cg = sh.group_in_c();
+  const int64_t ih0 = oh * sh.stride - sh.pad, iw0 = ow * sh.stride - sh.pad;
+  double sum = bias[k0];
+  for (int64_t r = r0; r < r1; ++r) {
+    for (int64_t s = s0; s < s1; ++s) {
+      const double* wt = wp + (r * sh.kernel_w + s) * cg;
+      const float* ar = a + ((ih0 + r) * sh.in_w + iw0 + s) * sh.in_c + g * cg;
+      for (int64_t c = 0; c < cg; ++c) sum += wt[c] * ar[c];
+    }
+  }
+  y[(oh * sh.out_w() + ow) * sh.out_c + k0] = static_cast<float>(relu && sum < 0.0 ? 0.0 : sum);
+}
+
+// Channels [k0, k0 + KB) of group g at every pixel, PX pixels at a time where neighbours share their taps.
+template <int Lanes, int KB, int PX>
+DLASIM_FLOAT_INLINE void float_block(const hw::ConvShape& sh, const double* wp, const float* a, const float* bias,
+                                     bool relu, int64_t g, int64_t k0, float* y) {
+  for (int64_t oh = 0; oh < sh.out_h(); ++oh) {
+    int64_t r0, r1;
+    valid_taps(oh, sh.stride, sh.pad, sh.kernel_h, sh.in_h, r0, r1);
+    for (int64_t ow = 0; ow < sh.out_w();) {
+      int64_t s0, s1;
+      valid_taps(ow, sh.stride, sh.pad, sh.kernel_w, sh.in_w, s0, s1);
+      if constexpr (KB == 1) {
+        float_single(sh, wp, a, bias, relu, g, k0, oh, ow, r0, r1, s0, s1, y);
+        ow += 1;
+      } else {
+        bool shared = ow + PX <= sh.out_w();
+        for (int q = 1; shared && q < PX; ++q) {
+          int64_t t0, t1;
+          valid_taps(ow + q, sh.stride, sh.pad, sh.kernel_w, sh.in_w, t0, t1);
+          shared = t0 == s0 && t1 == s1;
+        }
+        if (PX > 1 && shared) {
+          float_tile<Lanes, KB, PX>(sh, wp, a, bias, relu, g, k0, oh, ow, r0, r1, s0, s1, y);
+          ow += PX;
+        } else {
+          float_tile<Lanes, KB, 1>(sh, wp, a, bias, relu, g, k0, oh, ow, r0, r1, s0, s1, y);
+          ow += 1;
+        }
+      }
+    }
+  }
+}
+
+// Weights of channels [k0, k0 + kb) from [K][R][S][Cg] into [R][S][Cg][kb] doubles.
+inline void pack_weights(const hw::ConvShape& sh, const float* w, int64_t k0, int64_t kb, double* out) {
+  const int64_t cg = sh.group_in_c(), taps = sh.taps();
+  for (int64_t j = 0; j < kb; ++j) {
+    const float* wk = w + (k0 + j) * taps * cg;
+    for (int64_t t = 0; t < taps * cg; ++t) out[t * kb + j] = wk[t];
+  }
+}
+
+// Every group's channels in blocks of KB, then of Lanes, then one by one.
+template <int Lanes, int KB, int PX>
+DLASIM_FLOAT_INLINE void float_layer_blocks(const hw::ConvShape& sh, const float* w, const float* a, const float* bias,
+                                            bool relu, float* y) {
+  const int64_t kg = sh.group_out_c();
+  std::vector<double> wp(sh.taps() * sh.group_in_c() * KB);
+  for (int64_t g = 0; g < sh.groups; ++g) {
+    int64_t k = g * kg;
+    const int64_t k_end = k + kg;
+    for (; k + KB <= k_end; k += KB) {
+      pack_weights(sh, w, k, KB, wp.data());
+      float_block<Lanes, KB, PX>(sh, wp.data(), a, bias, relu, g, k, y);
+    }
+    for (; k + Lanes <= k_end; k += Lanes) {
+      pack_weights(sh, w, k, Lanes, wp.data());
+      float_block<Lanes, Lanes, 4>(sh, wp.data(), a, bias, relu, g, k, y);
+    }
+    for (; k < k_end; ++k) {
+      pack_weights(sh, w, k, 1, wp.data());
+      float_block<Lanes, 1, 1>(sh, wp.data(), a, bias, relu, g, k, y);
+    }
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2,fma"))) void float_layer_avx2(const hw::ConvShape& sh, const float* w, const float* a,
+                                                          const float* bias, bool relu, float* y) {
+  float_layer_blocks<4, 16, 2>(sh, w, a, bias, relu, y);
+}
+#endif
+
+// The float layer on the float operands (double accumulation): the SQNR reference and the calibration
+// data of the output scale. Weights [K][R][S][Cg], input [H][W][C]; output channel k reads its group's
+// input channels [g·Cg, (g+1)·Cg) (hw/layer.hpp). Every output is bias[k] + Σ_r Σ_s Σ_c w·a summed in
+// double in that order; the SIMD variants give the same bits.
+std::vector<float> float_layer(const hw::ConvShape& sh, const std::vector<float>& w, const std::vector<float>& a,
+                               const std::vector<float>& bias, bool relu) {
+  std::vector<float> y(sh.out_pixels() * sh.out_c);
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    float_layer_avx2(sh, w.data(), a.data(), bias.data(), relu, y.data());
+    return y;
+  }
+#endif
+  float_layer_blocks<2, 8, 2>(sh, w.data(), a.data(), bias.data(), relu, y.data());
   return y;
 }
 

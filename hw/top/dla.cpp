@@ -29,6 +29,11 @@ void check_formats(const LayerJob& job, const ArchParams& arch) {
     fail(fmt::format("operands {} x {} need a scale unit with {} scales", quant::format_name(ws), quant::format_name(as),
                      arch.float_scales ? "integer" : "floating"));
   }
+  if (!arch.float_scales && !(codes_are_values(ws.element) && codes_are_values(as.element))) {
+    fail(fmt::format("operands {} x {}: the integer-scale datapath multiplies signed integer codes only; unsigned, "
+                     "MXINT8 and minifloat elements need floating per-vector scales",
+                     quant::format_name(ws), quant::format_name(as)));
+  }
   const double bound = double(fixed_elements(ws.element).max_magnitude) * fixed_elements(as.element).max_magnitude *
                        arch.vector_size;
   if (bound >= 2147483648.0) {

@@ -391,6 +391,16 @@ std::vector<ConfigIssue> cross_field_issues(const Config& c) {
                         "one operand has floating per-vector scales (fp32, MX or NVFP4) and the other integer "
                         "two-level scale codes; the scale unit handles one kind"});
     }
+    if (!w_float && !a_float) {
+      for (std::size_t i = 0; i < 2; ++i) {
+        if (!hw::codes_are_values(specs[i].element)) {
+          issues.push_back({operands[i].name + ".format", {},
+                            fmt::format("{} has {} elements, which the lanes multiply only with floating per-vector "
+                                        "scales (an MX or NVFP4 format, or fp32 per-vector scales: -v<V>)",
+                                        quant::format_name(specs[i]), specs[i].format().name)});
+        }
+      }
+    }
     if ((w_float || a_float) && c.arch.scale_product_bits != 0) {
       issues.push_back({"arch.scale_product_bits", {"quant.weights.format", "quant.activations.format"},
                         fmt::format("expected 0 with floating per-vector scales (the scale product is not "
