@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -11,11 +12,14 @@
 #include <systemc>
 
 #include "hw/reference.hpp"
+#include "hw/timing.hpp"
 #include "hw/top/dla.hpp"
+#include "hw/trace/waveform.hpp"
 #include "quant/quantize.hpp"
 #include "quant/stats.hpp"
 #include "sim/config/operand_format.hpp"
 #include "sim/energy/tech.hpp"
+#include "sim/input_error.hpp"
 #include "sim/workload/synthetic.hpp"
 
 namespace dlasim::sim {
@@ -301,6 +305,32 @@ class Stopwatch {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
+// The recorder of both DLAs when options ask for a VCD; checks up front that the window's end time fits the
+// VCD's 64-bit picosecond time stamps.
+std::unique_ptr<hw::WaveformRecorder> make_recorder(const Config& c, const RunOptions& o) {
+  if (o.vcd_path.empty()) return nullptr;
+  if (o.vcd_first_cycle > o.vcd_last_cycle) {
+    throw InputError(fmt::format("--vcd-window: first cycle {} is after last cycle {}", o.vcd_first_cycle,
+                                 o.vcd_last_cycle));
+  }
+  const uint64_t period_ps = hw::clock_period(c.arch.clock_mhz).value();
+  const uint64_t max_cycles = std::numeric_limits<uint64_t>::max() / period_ps;
+  if (o.vcd_last_cycle >= max_cycles) {
+    throw InputError(fmt::format("--vcd-window: last cycle {} is beyond the VCD time range (2^64 ps = {} cycles of "
+                                 "{} ps at arch.clock_mhz {})",
+                                 o.vcd_last_cycle, max_cycles, period_ps, c.arch.clock_mhz));
+  }
+  return std::make_unique<hw::WaveformRecorder>(o.vcd_first_cycle, o.vcd_last_cycle);
+}
+
+void write_waveform(const hw::WaveformRecorder& waves, const Config& c, const RunOptions& o) {
+  try {
+    waves.write(o.vcd_path, c.arch.clock_mhz, std::string("dlasim ") + DLASIM_VERSION);
+  } catch (const std::runtime_error& e) {
+    throw InputError(std::string("--vcd: cannot write the waveform: ") + e.what());
+  }
+}
+
 // Quantized operands and jobs of one design; tensors are filled before jobs point into them.
 struct PreparedDesign {
   DesignResult result;
@@ -425,8 +455,9 @@ DesignQuant baseline_quant(const Config& c) {
 hw::ArchParams design_arch(const Config& c) { return arch_for(c, design_quant(c)); }
 hw::ArchParams baseline_arch(const Config& c) { return arch_for(c, baseline_quant(c)); }
 
-RunResult run_workload(const Config& config) {
+RunResult run_workload(const Config& config, const RunOptions& options) {
   RunResult result;
+  const std::unique_ptr<hw::WaveformRecorder> waves = make_recorder(config, options);
   Stopwatch clock;
   const std::vector<LayerSpec> layers = load_layer_table(resolve(config, config.workload.layers));
   const Tech tech = load_tech(resolve(config, config.tech));
@@ -438,11 +469,13 @@ RunResult run_workload(const Config& config) {
   const auto baseline =
       prepare(label_of(baseline_quant(config)), baseline_arch(config), baseline_quant(config), layers, fl);
   // One elaboration holds both DLAs; each times its own layers.
-  hw::Dla design_dla("design", design->result.arch, design->jobs);
-  hw::Dla baseline_dla("baseline", baseline->result.arch, baseline->jobs);
+  hw::Dla design_dla("design", design->result.arch, design->jobs, waves.get());
+  hw::Dla baseline_dla("baseline", baseline->result.arch, baseline->jobs, waves.get());
   result.timing.quantize_s = clock.lap();
   sc_core::sc_start();
   result.timing.simulate_s = clock.lap();
+  result.simulated_cycles = hw::to_cycles(sc_core::sc_time_stamp(), hw::clock_period(config.arch.clock_mhz));
+  if (waves) write_waveform(*waves, config, options);
   for (const hw::LayerResult& r : design_dla.results()) {
     if (r.output.codes.empty()) throw std::runtime_error("simulation ended before every layer of the design finished");
   }

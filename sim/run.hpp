@@ -60,8 +60,18 @@ struct RunTiming {
   double check_s = 0.0;      // plain C++ reference of both designs, bit-exact checks, statistics
 };
 
+// Outputs of a run that are not design parameters (so not in the Config).
+struct RunOptions {
+  // When non-empty, both DLAs are recorded and a VCD of cycles [vcd_first_cycle, vcd_last_cycle] (inclusive,
+  // absolute simulation cycles from time 0) is written here after the simulation (docs/waveforms.md).
+  std::string vcd_path;
+  uint64_t vcd_first_cycle = 0;
+  uint64_t vcd_last_cycle = 9999;
+};
+
 struct RunResult {
   std::string out_dir;
+  uint64_t simulated_cycles = 0;  // simulation end time in cycles (both DLAs; layers back to back)
   RunTiming timing;
   std::string tech_name;
   DesignResult design;
@@ -90,8 +100,9 @@ struct FloatLayer {
 };
 FloatLayer make_float_layer(const Config& c, const LayerSpec& l, uint64_t index);
 
-// Runs the workload; throws InputError for bad workload/tech files and std::runtime_error on a
-// bit-exact mismatch (naming layer and index).
-RunResult run_workload(const Config& config);
+// Runs the workload; throws InputError for bad workload/tech files, a VCD window beyond the VCD time range
+// (2^64 ps) or a VCD that cannot be written, and std::runtime_error on a bit-exact mismatch (naming layer
+// and index). The VCD is written before the bit-exact checks, so a failing run leaves its waveform.
+RunResult run_workload(const Config& config, const RunOptions& options = {});
 
 }  // namespace dlasim::sim

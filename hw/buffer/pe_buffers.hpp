@@ -8,12 +8,17 @@
 // `buffer_write_entries_per_cycle` rows per cycle per PE buffer (0 = unlimited); its operands are ready at the
 // later of the global buffer's transfer end and the busiest PE's write end. The write port is busy for
 // that time. Stall cause it creates: `stall.gbuf` (the fill of the PE buffers).
+//
+// Waveform (when recording, hw/trace/recording.hpp): `slots_full` is the number of slots holding loaded or
+// loading operands (claimed by the controller, not yet released by the MAC array); `fill_busy` is 1 over the
+// cycles the write ports take to write each pass's rows.
 #pragma once
 
 #include <systemc>
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
 namespace dlasim::hw {
@@ -23,7 +28,10 @@ class PeBuffers : public sc_core::sc_module {
   sc_core::sc_fifo_in<WavePtr> fill_in;       // from the global buffer, at the start of its transfer
   sc_core::sc_fifo_out<WavePtr> operands_out; // to the MAC array, operands_ready_at final
 
-  PeBuffers(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
+  // `waves` (nullptr = off) records this block's signals; `slots_in_use` (moved by the controller and the
+  // MAC array) is attached as `slots_full`.
+  PeBuffers(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
+            WaveformRecorder* waves = nullptr, SharedLevel* slots_in_use = nullptr);
 
  private:
   void run();
@@ -32,6 +40,8 @@ class PeBuffers : public sc_core::sc_module {
   Counters& counters_;
   sc_core::sc_time period_;
   CounterId wbuf_write_bits_, ibuf_write_bits_;
+  WaveformRecorder* waves_;
+  SignalId fill_busy_ = 0;
 };
 
 }  // namespace dlasim::hw

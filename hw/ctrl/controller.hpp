@@ -5,6 +5,9 @@
 // Timing: issuing takes no time; a pass waits only for a free slot (with double buffering, the pass after
 // next waits until the MAC array has issued the current one). A layer's cycles run from its first pass
 // issued to LayerDone.
+//
+// Waveform (when recording, hw/trace/recording.hpp): `layer` (index of the layer being run, set when its first
+// pass is issued), `passes_issued` (passes sent since time 0, 64 bits).
 #pragma once
 
 #include <vector>
@@ -15,6 +18,7 @@
 #include "hw/counters.hpp"
 #include "hw/ctrl/tiling.hpp"
 #include "hw/layer.hpp"
+#include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
 namespace dlasim::hw {
@@ -25,9 +29,11 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_fifo_out<WavePtr> fetch_out;   // passes to the DRAM interface
   sc_core::sc_fifo_in<LayerDone> done_in;    // from the DRAM interface
 
-  // `plans[l]` is plan_tiling(jobs[l], arch).
+  // `plans[l]` is plan_tiling(jobs[l], arch). `waves` (nullptr = off) records this block's signals;
+  // `slots_in_use` is the PE buffers' slots_full level, raised when a slot is claimed.
   Controller(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs,
-             const std::vector<TilingPlan>& plans, std::vector<LayerResult>& results, Counters& counters);
+             const std::vector<TilingPlan>& plans, std::vector<LayerResult>& results, Counters& counters,
+             WaveformRecorder* waves = nullptr, SharedLevel* slots_in_use = nullptr);
 
  private:
   void run();
@@ -38,6 +44,10 @@ class Controller : public sc_core::sc_module {
   std::vector<LayerResult>& results_;
   Counters& counters_;
   sc_core::sc_time period_;
+  WaveformRecorder* waves_;
+  SharedLevel* slots_in_use_;
+  SignalId layer_signal_ = 0, passes_signal_ = 0;
+  uint64_t passes_issued_ = 0;
 };
 
 }  // namespace dlasim::hw

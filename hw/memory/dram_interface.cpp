@@ -6,24 +6,41 @@
 
 namespace dlasim::hw {
 
-DramInterface::DramInterface(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters)
+DramInterface::DramInterface(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
+                             WaveformRecorder* waves)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
-      channel_free_(sc_core::SC_ZERO_TIME) {
+      channel_free_(sc_core::SC_ZERO_TIME), waves_(waves) {
   read_bits_ = counters.add("dram.read_bits", "bits", "bits read from DRAM into the global buffer", CounterKind::action);
   write_bits_ = counters.add("dram.write_bits", "bits", "bits of PPU outputs written to DRAM", CounterKind::action);
   busy_cycles_ = counters.add("dram.busy_cycles", "cycles", "cycles the DRAM channel transferred data",
                               CounterKind::event);
+  if (waves_ != nullptr) {
+    const char* scope = this->name();
+    reads_.busy = waves_->add_signal(scope, "read_busy", 1,
+                                     "1 while a read (operands into the global buffer) occupies the DRAM channel");
+    writes_.busy = waves_->add_signal(scope, "write_busy", 1,
+                                      "1 while a write (PPU outputs) occupies the DRAM channel");
+    reads_.bytes = waves_->add_signal(scope, "read_bytes", 64,
+                                      "bytes read from DRAM since time 0, raised when each read's transfer ends");
+    writes_.bytes = waves_->add_signal(scope, "write_bytes", 64,
+                                       "bytes written to DRAM since time 0, raised when each write's transfer ends");
+  }
   SC_HAS_PROCESS(DramInterface);
   SC_THREAD(read_process);
   SC_THREAD(write_process);
 }
 
-sc_core::sc_time DramInterface::transfer(uint64_t bits) {
+sc_core::sc_time DramInterface::transfer(uint64_t bits, Direction& dir) {
   const double bytes = std::ceil(double(bits) / 8.0);
   const uint64_t cycles = arch_.dram_bytes_per_cycle > 0.0 ? uint64_t(std::ceil(bytes / arch_.dram_bytes_per_cycle)) : 0;
   const sc_core::sc_time start = std::max(sc_core::sc_time_stamp(), channel_free_);
   channel_free_ = start + static_cast<double>(cycles) * period_;
   counters_.inc(busy_cycles_, cycles);
+  if (waves_ != nullptr) {
+    record_interval(*waves_, dir.busy, start, channel_free_, period_);
+    dir.total_bytes += static_cast<uint64_t>(bytes);
+    waves_->set(dir.bytes, to_cycles(channel_free_, period_), dir.total_bytes);
+  }
   return channel_free_;
 }
 
@@ -32,7 +49,7 @@ void DramInterface::read_process() {
     WavePtr w = read_in.read();
     w->dram_ready_at = sc_core::sc_time_stamp();
     if (w->dram_read_bits > 0) {
-      w->dram_ready_at = transfer(w->dram_read_bits) + arch_.dram_latency_cycles * period_;
+      w->dram_ready_at = transfer(w->dram_read_bits, reads_) + arch_.dram_latency_cycles * period_;
       counters_.inc(read_bits_, w->dram_read_bits);
     }
     read_out.write(std::move(w));
@@ -42,7 +59,7 @@ void DramInterface::read_process() {
 void DramInterface::write_process() {
   while (true) {
     const OutputWrite out = write_in.read();
-    wait_until(transfer(out.bits));
+    wait_until(transfer(out.bits, writes_));
     counters_.inc(write_bits_, out.bits);
     if (out.last_of_layer) {
       wait(arch_.dram_latency_cycles * period_);

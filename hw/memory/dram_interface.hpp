@@ -9,12 +9,17 @@
 // bounds how far reads run ahead; the write process holds each write for its transfer (two output staging
 // buffers back-pressure the PPU) and reports LayerDone when the layer's last write is acknowledged.
 // Stall cause it creates: `stall.dram` in the MAC array (hw/pe/mac_array.hpp).
+//
+// Waveform (when recording, hw/trace/recording.hpp): `read_busy` / `write_busy` are 1 over the cycles a read /
+// write occupies the channel; `read_bytes` / `write_bytes` count the bytes moved since time 0 (each access
+// ceil(bits / 8) bytes, as the channel moves them), raised at the first cycle after the access's transfer.
 #pragma once
 
 #include <systemc>
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
 namespace dlasim::hw {
@@ -26,19 +31,29 @@ class DramInterface : public sc_core::sc_module {
   sc_core::sc_fifo_in<OutputWrite> write_in;   // from the PPU
   sc_core::sc_fifo_out<LayerDone> done_out;    // to the controller
 
-  DramInterface(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
+  // `waves` (nullptr = off) records this block's signals.
+  DramInterface(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
+                WaveformRecorder* waves = nullptr);
 
  private:
+  // Waveform signals of one access direction (reads or writes).
+  struct Direction {
+    SignalId busy = 0, bytes = 0;
+    uint64_t total_bytes = 0;
+  };
+
   void read_process();
   void write_process();
   // Reserves the channel for `bits` from now on; returns the end of the transfer.
-  sc_core::sc_time transfer(uint64_t bits);
+  sc_core::sc_time transfer(uint64_t bits, Direction& dir);
 
   const ArchParams& arch_;
   Counters& counters_;
   sc_core::sc_time period_;
   sc_core::sc_time channel_free_;
   CounterId read_bits_, write_bits_, busy_cycles_;
+  WaveformRecorder* waves_;
+  Direction reads_, writes_;
 };
 
 }  // namespace dlasim::hw

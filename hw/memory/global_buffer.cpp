@@ -6,12 +6,17 @@
 
 namespace dlasim::hw {
 
-GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters)
-    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)) {
+GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
+                           WaveformRecorder* waves)
+    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)), waves_(waves) {
   read_bits_ = counters.add("gbuf.read_bits", "bits", "global-buffer bits read towards the PE buffers (multicast once)",
                             CounterKind::action);
   write_bits_ = counters.add("gbuf.write_bits", "bits", "global-buffer bits written with data arriving from DRAM",
                              CounterKind::action);
+  if (waves_ != nullptr) {
+    transfer_busy_ = waves_->add_signal(this->name(), "transfer_busy", 1,
+                                        "1 while a pass's operands are sent from the global buffer to the PE buffers");
+  }
   SC_HAS_PROCESS(GlobalBuffer);
   SC_THREAD(run);
 }
@@ -26,6 +31,9 @@ void GlobalBuffer::run() {
     counters_.inc(read_bits_, w->gbuf_read_bits);
     counters_.inc(write_bits_, w->dram_read_bits);
     w->operands_ready_at = sc_core::sc_time_stamp() + cycles * period_;
+    if (waves_ != nullptr) {
+      record_interval(*waves_, transfer_busy_, sc_core::sc_time_stamp(), w->operands_ready_at, period_);
+    }
     fill_out.write(w);
     wait(cycles * period_);
   }

@@ -6,12 +6,16 @@
 // (Wave::dram_ready_at) and the previous transfer is done, and takes ceil(bytes / (banks ·
 // gbuf_bank_bytes_per_cycle)) cycles (0 when the bandwidth is unlimited). It sets Wave::operands_ready_at to
 // the end of the transfer; the PE buffers may delay it further. Stall cause it creates: `stall.gbuf`.
+//
+// Waveform (when recording, hw/trace/recording.hpp): `transfer_busy` is 1 over the cycles of each transfer to
+// the PE buffers.
 #pragma once
 
 #include <systemc>
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
 namespace dlasim::hw {
@@ -21,7 +25,9 @@ class GlobalBuffer : public sc_core::sc_module {
   sc_core::sc_fifo_in<WavePtr> fill_in;    // from the DRAM interface
   sc_core::sc_fifo_out<WavePtr> fill_out;  // to the PE buffers, at the start of the transfer
 
-  GlobalBuffer(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
+  // `waves` (nullptr = off) records this block's signals.
+  GlobalBuffer(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
+               WaveformRecorder* waves = nullptr);
 
  private:
   void run();
@@ -30,6 +36,8 @@ class GlobalBuffer : public sc_core::sc_module {
   Counters& counters_;
   sc_core::sc_time period_;
   CounterId read_bits_, write_bits_;
+  WaveformRecorder* waves_;
+  SignalId transfer_busy_ = 0;
 };
 
 }  // namespace dlasim::hw

@@ -6,7 +6,8 @@
 namespace dlasim::hw {
 
 AccumulationCollector::AccumulationCollector(sc_core::sc_module_name name, const ArchParams& arch,
-                                             Counters& counters)
+                                             Counters& counters, WaveformRecorder* waves,
+                                             SharedLevel* banks_in_use)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
       banks_(arch.collector_banks,
              std::vector<int64_t>(std::size_t(arch.pes) * arch.lanes * arch.collector_depth, 0)),
@@ -17,6 +18,12 @@ AccumulationCollector::AccumulationCollector(sc_core::sc_module_name name, const
                           CounterKind::action);
   saturations_ = counters.add("pe.collector.saturations", "events",
                               "accumulator additions that clipped at the acc_bits range", CounterKind::event);
+  if (waves != nullptr) {
+    const SignalId banks_busy = waves->add_signal(
+        this->name(), "banks_busy", bits_for(arch.collector_banks),
+        "collector banks in use (count): claimed by the MAC array for a tile set until the PPU frees them");
+    if (banks_in_use != nullptr) banks_in_use->attach(waves, banks_busy, period_);
+  }
   SC_HAS_PROCESS(AccumulationCollector);
   SC_THREAD(run);
 }

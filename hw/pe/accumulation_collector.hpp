@@ -6,6 +6,9 @@
 //
 // Timing: takes steps at the MAC array's issue rate; a bank is complete collector_latency_cycles after the
 // last pass's last partial sum arrives.
+//
+// Waveform (when recording, hw/trace/recording.hpp): `banks_busy` is the number of banks in use (count): claimed
+// by the MAC array for a tile set's first pass until the PPU has read the bank and frees it.
 #pragma once
 
 #include <vector>
@@ -14,6 +17,7 @@
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
 namespace dlasim::hw {
@@ -23,7 +27,10 @@ class AccumulationCollector : public sc_core::sc_module {
   sc_core::sc_fifo_in<WavePtr> psums_in;
   sc_core::sc_fifo_out<WavePtr> sums_out;
 
-  AccumulationCollector(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
+  // `waves` (nullptr = off) records this block's signals; `banks_in_use` (moved by the MAC array and the PPU)
+  // is attached as `banks_busy`.
+  AccumulationCollector(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
+                        WaveformRecorder* waves = nullptr, SharedLevel* banks_in_use = nullptr);
 
   // Clears the wave's bank on its first pass and accumulates its partial sums (wave.psums, or wave.dots
   // without a scale unit) in step order; sets wave.sums to the bank.

@@ -12,9 +12,11 @@
 
 namespace dlasim::hw {
 
-MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters)
+MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
+                   WaveformRecorder* waves, SharedLevel* slots_in_use, SharedLevel* banks_in_use)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
-      zero_codes_(arch.vector_size, 0), zero_fixed_(arch.vector_size, 0) {
+      zero_codes_(arch.vector_size, 0), zero_fixed_(arch.vector_size, 0), waves_(waves), slots_in_use_(slots_in_use),
+      banks_in_use_(banks_in_use) {
   dot_ = counters.add("pe.mac_lane.dot", "dot products",
                       "V-element vector dot products computed by the MAC lanes (zero padding included)",
                       CounterKind::action);
@@ -34,6 +36,18 @@ MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counter
   stall_gbuf_ = counters.add("stall.gbuf", "cycles",
                              "cycles the MAC array waited for the global buffer to fill the PE buffers",
                              CounterKind::event);
+  if (waves_ != nullptr) {
+    const char* scope = this->name();
+    signals_.active_lanes = waves_->add_signal(
+        scope, "active_lanes", bits_for(uint64_t(arch.pes) * arch.lanes),
+        "lanes busy summed over the PEs while a pass issues (count; the pass's peak, sum of its tiles' k_count)");
+    signals_.stall_dram = waves_->add_signal(scope, "stall_dram", 1,
+                                             "1 while stall.dram counts (operands still coming from DRAM)");
+    signals_.stall_gbuf = waves_->add_signal(
+        scope, "stall_gbuf", 1, "1 while stall.gbuf counts (the global buffer still filling the PE buffers)");
+    signals_.stall_collector_full = waves_->add_signal(
+        scope, "stall_collector_full", 1, "1 while stall.collector_full counts (no free collector bank)");
+  }
   SC_HAS_PROCESS(MacArray);
   SC_THREAD(run);
 }
@@ -46,11 +60,19 @@ void MacArray::run() {
     const sc_core::sc_time dram_done = std::max(idle, std::min(w->dram_ready_at, w->operands_ready_at));
     counters_.inc(stall_dram_, to_cycles(dram_done - idle, period_));
     if (w->operands_ready_at > dram_done) counters_.inc(stall_gbuf_, to_cycles(w->operands_ready_at - dram_done, period_));
+    if (waves_ != nullptr) {
+      record_interval(*waves_, signals_.stall_dram, idle, dram_done, period_);
+      record_interval(*waves_, signals_.stall_gbuf, dram_done, w->operands_ready_at, period_);
+    }
     wait_until(w->operands_ready_at);
     if (w->first_pass) {
       const sc_core::sc_time asked = sc_core::sc_time_stamp();
       bank_ = free_bank_in.read();
+      if (banks_in_use_ != nullptr) banks_in_use_->add(1);
       counters_.inc(stall_collector_full_, to_cycles(sc_core::sc_time_stamp() - asked, period_));
+      if (waves_ != nullptr) {
+        record_interval(*waves_, signals_.stall_collector_full, asked, sc_core::sc_time_stamp(), period_);
+      }
     }
     w->bank = bank_;
     compute(*w);
@@ -58,9 +80,16 @@ void MacArray::run() {
     const int slot = w->slot;
     const double issue = static_cast<double>(w->issue_cycles);
     counters_.inc(busy_cycles_, w->issue_cycles);
+    if (waves_ != nullptr) {
+      int64_t lanes = 0;
+      for (const Tile& t : w->tiles) lanes += t.k_count;
+      const sc_core::sc_time now = sc_core::sc_time_stamp();
+      record_interval(*waves_, signals_.active_lanes, now, now + issue * period_, period_, uint64_t(lanes));
+    }
     dots_out.write(std::move(w));
     wait(issue * period_);
     idle_since_ = sc_core::sc_time_stamp();
+    if (slots_in_use_ != nullptr) slots_in_use_->add(-1);
     slot_free_out.write(slot);
   }
 }

@@ -10,6 +10,12 @@
 // pass of a tile set, when an accumulation-collector bank is free (`stall.collector_full`). It issues the
 // pass's `steps` in `issue_cycles` cycles (one step per cycle unless the buffers' read ports are the limit),
 // then frees the pass's PE-buffer slot; first result after mac_latency_cycles.
+//
+// Waveform (when recording, hw/trace/recording.hpp): `active_lanes` is, over the cycles a pass issues, the
+// lanes busy summed over the PEs in a step where every tile has a pixel (Σ k_count over the pass's tiles: the
+// peak; steps of a tile's idle collector entries, d ≥ p_count, use fewer), 0 otherwise. `stall_dram`,
+// `stall_gbuf` and `stall_collector_full` are 1 over exactly the cycles the stall counters of the same
+// names count.
 #pragma once
 
 #include <vector>
@@ -18,6 +24,7 @@
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
 namespace dlasim::hw {
@@ -29,7 +36,11 @@ class MacArray : public sc_core::sc_module {
   sc_core::sc_fifo_out<WavePtr> dots_out;
   sc_core::sc_fifo_out<int> slot_free_out;     // PE-buffer slot released (to the controller)
 
-  MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
+  // `waves` (nullptr = off) records this block's signals; `slots_in_use` (the PE buffers' slots_full) is
+  // lowered when a slot is freed, `banks_in_use` (the collector's banks_busy) raised when a bank is claimed.
+  MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
+           WaveformRecorder* waves = nullptr, SharedLevel* slots_in_use = nullptr,
+           SharedLevel* banks_in_use = nullptr);
 
   // Fills wave.dots (and the scale codes or values that travel with the operands) for every busy lane and
   // step. Signed integer codes multiply as they are; other elements as aligned significands
@@ -52,6 +63,12 @@ class MacArray : public sc_core::sc_module {
   int bank_ = -1;  // collector bank of the current tile set
   sc_core::sc_time idle_since_;  // end of the last issued pass
   CounterId dot_, wbuf_read_bits_, ibuf_read_bits_, busy_cycles_, stall_collector_full_, stall_dram_, stall_gbuf_;
+  WaveformRecorder* waves_;
+  SharedLevel* slots_in_use_;
+  SharedLevel* banks_in_use_;
+  struct {
+    SignalId active_lanes, stall_dram, stall_gbuf, stall_collector_full;
+  } signals_{};
 };
 
 }  // namespace dlasim::hw

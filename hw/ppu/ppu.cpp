@@ -10,14 +10,18 @@
 namespace dlasim::hw {
 
 Ppu::Ppu(sc_core::sc_module_name name, const ArchParams& arch, std::vector<LayerResult>& results,
-         Counters& counters)
-    : sc_module(name), arch_(arch), results_(results), counters_(counters), period_(clock_period(arch.clock_mhz)) {
+         Counters& counters, WaveformRecorder* waves, SharedLevel* banks_in_use)
+    : sc_module(name), arch_(arch), results_(results), counters_(counters), period_(clock_period(arch.clock_mhz)),
+      waves_(waves), banks_in_use_(banks_in_use) {
   fp_mul_ = counters.add("ppu.fp32_mul", "multiplies", "fp32 multiplies (output scaling, quantization, scale codes)",
                          CounterKind::action);
   fp_add_ = counters.add("ppu.fp32_add", "additions", "fp32 bias additions", CounterKind::action);
   compare_ = counters.add("ppu.compare", "comparisons", "fp32 comparisons (ReLU, vector max)", CounterKind::action);
   recip_ = counters.add("ppu.fp32_recip", "reciprocals", "fp32 reciprocals of per-vector maxima",
                         CounterKind::action);
+  if (waves_ != nullptr) {
+    busy_signal_ = waves_->add_signal(this->name(), "busy", 1, "1 while the PPU processes a wave's outputs");
+  }
   SC_HAS_PROCESS(Ppu);
   SC_THREAD(run);
 }
@@ -31,7 +35,12 @@ void Ppu::run() {
     int64_t busiest = 0;
     for (const Tile& t : w->tiles) busiest = std::max(busiest, t.k_count * t.p_count);
     const int64_t busy = (busiest + arch_.ppu_outputs_per_cycle - 1) / arch_.ppu_outputs_per_cycle;
+    if (waves_ != nullptr) {
+      const sc_core::sc_time now = sc_core::sc_time_stamp();
+      record_interval(*waves_, busy_signal_, now, now + static_cast<double>(busy) * period_, period_);
+    }
     wait(static_cast<double>(busy) * period_);
+    if (banks_in_use_ != nullptr) banks_in_use_->add(-1);
     free_bank_out.write(w->bank);
     OutputWrite out{w->layer, 0, w->last_of_layer};
     for (const Tile& t : w->tiles) out.bits += output_bits(*w->job, t.p_count, t.k0, t.k_count);

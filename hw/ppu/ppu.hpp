@@ -8,6 +8,10 @@
 // waits while both output staging buffers are full (DRAM writes slower than outputs are made). Functionally the outputs of a layer are
 // staged in fp32 and quantized when its last wave is done, which gives the codes a vector-at-a-time
 // pipeline gives; its cost is charged per output above.
+//
+// Waveform (when recording, hw/trace/recording.hpp): `busy` is 1 over the cycles the PPU processes a wave's
+// outputs (its ceil(outputs / ppu_outputs_per_cycle) cycles; the latency of a layer's last outputs is not
+// included).
 #pragma once
 
 #include <vector>
@@ -17,6 +21,7 @@
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
 #include "hw/layer.hpp"
+#include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
 namespace dlasim::hw {
@@ -27,8 +32,10 @@ class Ppu : public sc_core::sc_module {
   sc_core::sc_fifo_out<int> free_bank_out;
   sc_core::sc_fifo_out<OutputWrite> write_out;  // to the DRAM interface
 
+  // `waves` (nullptr = off) records this block's signals; `banks_in_use` (the collector's banks_busy) is
+  // lowered when a bank is freed.
   Ppu(sc_core::sc_module_name name, const ArchParams& arch, std::vector<LayerResult>& results,
-      Counters& counters);
+      Counters& counters, WaveformRecorder* waves = nullptr, SharedLevel* banks_in_use = nullptr);
 
  private:
   void run();
@@ -43,6 +50,9 @@ class Ppu : public sc_core::sc_module {
   std::vector<float> channel_scales_;
   std::vector<float> staged_;  // [pixel][channel] fp32 outputs of the current layer
   CounterId fp_mul_, fp_add_, compare_, recip_;
+  WaveformRecorder* waves_;
+  SharedLevel* banks_in_use_;
+  SignalId busy_signal_ = 0;
 };
 
 }  // namespace dlasim::hw

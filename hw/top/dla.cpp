@@ -54,7 +54,8 @@ std::vector<TilingPlan> Dla::plan_all(const ArchParams& arch, const std::vector<
   return plans;
 }
 
-Dla::Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs)
+Dla::Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs,
+         WaveformRecorder* waves)
     : sc_module(name),
       results_(jobs.size()),
       plans_(plan_all(arch, jobs)),
@@ -69,14 +70,14 @@ Dla::Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector
       free_banks_("free_banks", arch.collector_banks),
       writes_("writes", 2),
       done_("done", 1),
-      controller_("controller", arch, jobs, plans_, results_, counters_),
-      dram_("dram", arch, counters_),
-      gbuf_("gbuf", arch, counters_),
-      pe_buffers_("pe_buffers", arch, counters_),
-      mac_array_("mac_array", arch, counters_),
+      controller_("controller", arch, jobs, plans_, results_, counters_, waves, &slots_in_use_),
+      dram_("dram", arch, counters_, waves),
+      gbuf_("gbuf", arch, counters_, waves),
+      pe_buffers_("pe_buffers", arch, counters_, waves, &slots_in_use_),
+      mac_array_("mac_array", arch, counters_, waves, &slots_in_use_, &banks_in_use_),
       scale_unit_(arch.has_scale_unit() ? std::make_unique<ScaleUnit>("scale_unit", arch, counters_) : nullptr),
-      collector_("collector", arch, counters_),
-      ppu_("ppu", arch, results_, counters_) {
+      collector_("collector", arch, counters_, waves, &banks_in_use_),
+      ppu_("ppu", arch, results_, counters_, waves, &banks_in_use_) {
   for (int s = 0; s < arch.buffer_slots(); ++s) free_slots_.nb_write(s);
   controller_.slot_in(free_slots_);
   controller_.fetch_out(fetches_);

@@ -2,6 +2,11 @@
 // unit (when present) → accumulation collector → PPU → DRAM interface, connected by sc_fifo channels of
 // waves (hw/wave.hpp). Runs its list of layer jobs once sc_start() is called; several Dla instances (the
 // design and its 8-bit baseline) can share one elaboration.
+//
+// Waveforms: given a WaveformRecorder, every block registers its signals under "<dla name>.<block>"
+// (e.g. "design.mac_array.stall_dram") and records them as it runs; the list with units is in
+// docs/waveforms.md. Recording does not change the timing; without a recorder it costs a pointer test per
+// wave and block.
 #pragma once
 
 #include <memory>
@@ -21,6 +26,8 @@
 #include "hw/pe/mac_array.hpp"
 #include "hw/ppu/ppu.hpp"
 #include "hw/scale/scale_unit.hpp"
+#include "hw/trace/recording.hpp"
+#include "hw/trace/waveform.hpp"
 
 namespace dlasim::hw {
 
@@ -28,8 +35,10 @@ class Dla : public sc_core::sc_module {
  public:
   // `arch` and `jobs` (and the tensors the jobs point to) must outlive the simulation. Throws
   // std::invalid_argument naming the layer when a job fails check_job (hw/layer.hpp) or cannot be tiled to
-  // the buffers (hw/ctrl/tiling.hpp).
-  Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs);
+  // the buffers (hw/ctrl/tiling.hpp). `waves` (nullptr = no recording) must outlive the simulation; it may be
+  // shared by several Dla instances of different names.
+  Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs,
+      WaveformRecorder* waves = nullptr);
 
   const std::vector<LayerResult>& results() const { return results_; }
   const std::vector<TilingPlan>& plans() const { return plans_; }
@@ -45,6 +54,8 @@ class Dla : public sc_core::sc_module {
   sc_core::sc_fifo<int> free_slots_, free_banks_;
   sc_core::sc_fifo<OutputWrite> writes_;
   sc_core::sc_fifo<LayerDone> done_;
+  SharedLevel slots_in_use_;  // waveform pe_buffers.slots_full: controller claims, MAC array frees
+  SharedLevel banks_in_use_;  // waveform collector.banks_busy: MAC array claims, PPU frees
   Controller controller_;
   DramInterface dram_;
   GlobalBuffer gbuf_;

@@ -1,6 +1,9 @@
 #include "sim/cli/cli.hpp"
 
+#include <cstdint>
+#include <filesystem>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -24,14 +27,70 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::string out;
   bool quiet = false;
+  std::string vcd;
+  std::string vcd_window;  // FIRST:LAST
+  bool vcd_given = false, vcd_window_given = false;
 };
 
+// A decimal unsigned 64-bit integer, digits only.
+bool parse_cycle(const std::string& s, uint64_t& value) {
+  if (s.empty() || s.size() > 20) return false;
+  value = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (std::numeric_limits<uint64_t>::max() - digit) / 10) return false;
+    value = value * 10 + digit;
+  }
+  return true;
+}
+
+// The waveform options of `dlasim run`; throws InputError naming the option for a malformed or empty
+// window, FIRST > LAST, --vcd-window without --vcd, and a --vcd path whose directory does not exist or that
+// names a directory (a path that still cannot be written fails when the VCD is written, after the run).
+RunOptions run_options(const RunArgs& a) {
+  RunOptions o;
+  if (a.vcd_window_given && !a.vcd_given) {
+    throw InputError("--vcd-window " + a.vcd_window + " needs --vcd FILE (the window selects the cycles written "
+                     "to that file)");
+  }
+  if (!a.vcd_given) return o;
+  if (a.vcd.empty()) throw InputError("--vcd: expected a file path, got an empty string");
+  const std::filesystem::path path(a.vcd);
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (std::filesystem::is_directory(path)) throw InputError("--vcd " + a.vcd + ": is a directory, expected a file");
+  if (!std::filesystem::is_directory(dir)) {
+    throw InputError("--vcd " + a.vcd + ": " + dir.string() + " is not an existing directory");
+  }
+  o.vcd_path = a.vcd;
+  if (!a.vcd_window_given) return o;
+  const std::size_t colon = a.vcd_window.find(':');
+  if (colon == std::string::npos || !parse_cycle(a.vcd_window.substr(0, colon), o.vcd_first_cycle) ||
+      !parse_cycle(a.vcd_window.substr(colon + 1), o.vcd_last_cycle)) {
+    throw InputError("--vcd-window '" + a.vcd_window + "': expected FIRST:LAST, two unsigned integers (cycles from "
+                     "time 0, below 2^64) separated by ':', e.g. 0:9999");
+  }
+  if (o.vcd_first_cycle > o.vcd_last_cycle) {
+    throw InputError("--vcd-window " + a.vcd_window + ": first cycle " + std::to_string(o.vcd_first_cycle) +
+                     " is after last cycle " + std::to_string(o.vcd_last_cycle));
+  }
+  return o;
+}
+
 int do_run(const RunArgs& a) {
+  const RunOptions options = run_options(a);
   const Config config = load_config(a.config, a.sets);
-  RunResult result = run_workload(config);
+  RunResult result = run_workload(config, options);
   result.out_dir = a.out.empty() ? "out/" + config.run.name : a.out;
   write_outputs(result.out_dir, result, config);
-  if (!a.quiet) print_report(std::cout, result, config);
+  if (!a.quiet) {
+    print_report(std::cout, result, config);
+    if (!options.vcd_path.empty()) {
+      std::cout << fmt::format("waveform: {} (cycles {}..{} of the {} simulated; scopes design, baseline)\n",
+                               options.vcd_path, options.vcd_first_cycle, options.vcd_last_cycle,
+                               result.simulated_cycles);
+    }
+  }
   return kExitOk;
 }
 
@@ -50,6 +109,11 @@ int run_cli(int argc, char** argv) {
       ->type_name("KEY=VALUE");
   run->add_option("--out", run_args.out, "output directory (default: out/<run.name>)");
   run->add_flag("--quiet,-q", run_args.quiet, "do not print the report");
+  CLI::Option* vcd = run->add_option("--vcd", run_args.vcd, "write a VCD waveform of both DLAs (docs/waveforms.md)")
+                          ->type_name("FILE");
+  CLI::Option* vcd_window =
+      run->add_option("--vcd-window", run_args.vcd_window, "cycles written to the VCD, inclusive (default 0:9999)")
+          ->type_name("FIRST:LAST");
 
   CLI::App* config = app.add_subcommand("config", "configuration reference");
   bool reference = false;
@@ -94,6 +158,8 @@ int run_cli(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitBadInput;
   }
+  run_args.vcd_given = vcd->count() > 0;
+  run_args.vcd_window_given = vcd_window->count() > 0;
   try {
     if (*run) return do_run(run_args);
     if (*quant) return run_quant(quant_args, std::cout);

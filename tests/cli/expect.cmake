@@ -1,7 +1,10 @@
 # Runs ARGS (a ;-list, first element the program) in WORKDIR and checks the exit code EXPECT_CODE and,
 # when given, that stderr/stdout match EXPECT_STDERR/EXPECT_STDOUT, that ABSENT does not exist and that
-# EXPECT_FILE matches EXPECT_FILE_REGEX.
+# EXPECT_FILE matches EXPECT_FILE_REGEX (EXPECT_FILE is removed first, so it must be written by this run).
 separate_arguments(cmd UNIX_COMMAND "${ARGS}")
+if(DEFINED EXPECT_FILE)
+  file(REMOVE "${EXPECT_FILE}")
+endif()
 execute_process(COMMAND ${cmd} WORKING_DIRECTORY "${WORKDIR}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT "${rc}" STREQUAL "${EXPECT_CODE}")
   message(FATAL_ERROR "expected exit code ${EXPECT_CODE}, got ${rc}\nstdout:\n${out}\nstderr:\n${err}")
