@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "hw/arch_params.hpp"
@@ -30,10 +31,21 @@ inline int64_t vector_dot(const int16_t* a, const int16_t* b, int n) {
 float vector_scale_value(const quant::QTensor& t, int64_t row, int64_t i);
 
 // Partial sum of the floating scale unit: the exact integer dot product of aligned significands times the
-// scale product, with the significands' implicit 2^-frac_bits (F_w + F_a), rounded once to fp32:
-// float(dot · (double(ws) · double(as)) · 2^-frac_bits), the products exact in double.
+// scale product, with the significands' implicit 2^-frac_bits (F_w + F_a), rounded once to fp32 (nearest,
+// ties to even; subnormal results included). ws·as is exact in double (24 + 24 bits), but dot·(ws·as) can
+// need 31 + 48 bits: it is rounded to double with round-to-odd (the product's exact error from an fma picks
+// the odd neighbour when inexact), which makes the final conversion to fp32 one correct rounding
+// (53 ≥ 24 + 2 bits). Precondition: |dot| < 2^53 and the result is below the fp32 overflow threshold.
 inline float float_psum(int64_t dot, float ws, float as, int frac_bits) {
-  return static_cast<float>(std::ldexp(static_cast<double>(dot) * (double{ws} * double{as}), -frac_bits));
+  const double p = double{ws} * double{as}, d = static_cast<double>(dot);
+  double hi = d * p;
+  const double lo = std::fma(d, p, -hi);  // dot·p - hi exactly
+  if (lo != 0.0) {
+    uint64_t bits;
+    std::memcpy(&bits, &hi, sizeof bits);
+    if ((bits & 1u) == 0) hi = std::nextafter(hi, lo > 0.0 ? HUGE_VAL : -HUGE_VAL);
+  }
+  return static_cast<float>(std::ldexp(hi, -frac_bits));
 }
 
 // Scale product of the per-vector scale unit: ws·as, rounded to `width` bits by dropping `shift` low bits
