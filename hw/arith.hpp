@@ -87,10 +87,13 @@ inline float ppu_activate(int64_t acc, float scale, float bias, bool relu) {
 //   code = clip(round(y · (qmax/vmax))) — reciprocal multiplies, as in VS-Quant's PPU (Fig. 2c);
 // Floating per-vector scales, computed as quant::quantize does (with the layer's static coarse scale), so
 // the PPU's output equals quant::quantize of the fp32 outputs; elements are y / scale, rounded to nearest
-// (integers: clip; minifloats: ties to even, saturating; MXINT8: clip(round(64 · y / scale))):
+// with the format's tie rule (spec.rounding: ties to even, or away with `-rna`; integers: clip; minifloats:
+// saturating; MXINT8: clip(round(64 · y / scale))):
 //   fp32: scale = vmax / elem_max, stored in fp32;
 //   MX (E8M0): X = floor(log2 vmax) − emax_elem clamped to [−127, 127], code X + 127, scale 2^X;
-//   NVFP4 (E4M3): b = vmax / elem_max / s_t clamped to E4M3's range and rounded to it, scale s_t · b_q.
+//   NVFP4 (E4M3): b = vmax / elem_max / s_t clamped to E4M3's range and rounded to it (spec.rounding),
+//   scale s_t · b_q.
+// The per_tensor and two-level integer paths round ties to even whatever spec.rounding says.
 // All-zero vectors keep element codes 0.
 void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out);
 
