@@ -100,14 +100,18 @@ void fill(Layer& l, const quant::QuantSpec& ws, const quant::QuantSpec& as, int6
   const hw::ConvShape sh{7, 6, 2 * cg, 6, 3, 3, 2, 1, 2};
   std::mt19937 g(seed);
   std::normal_distribution<float> nd;
+  // A magnitude per run of 5 elements and one per matrix row (pixel or weight tap) over ~30 binades: the
+  // partial sums of one output differ enough in size for the fp32 accumulation to round.
   const float spread[] = {1.0f, 0.25f, 0.02f, 3.0f};
-  std::uniform_int_distribution<int> pick(0, 3);
+  const float row_spread[] = {1.0f, 1e-2f, 1e2f, 1e-3f, 30.0f};
+  std::uniform_int_distribution<int> pick(0, 3), pick_row(0, 4);
   const auto sample = [&](int64_t n, float base) {
     std::vector<float> x(n);
-    float f = 1.0f;
+    float f = 1.0f, row = 1.0f;
     for (int64_t i = 0; i < n; ++i) {
+      if (i % cg == 0) row = row_spread[pick_row(g)];
       if (i % 5 == 0) f = spread[pick(g)];
-      x[i] = base * f * nd(g);
+      x[i] = base * row * f * nd(g);
     }
     return x;
   };
@@ -162,10 +166,19 @@ void check_layer(Layer& l, float alpha_fraction) {
   CHECK(got.output.vector_scale_codes == want.vector_scale_codes);
   CHECK(same_bits(got.output.vector_scales, want.vector_scales));
   CHECK(same_bits(got.output.coarse_scales, want.coarse_scales));
-  // Not a degenerate layer: many outputs (ReLU keeps about half) are non-zero codes.
+  // Not a degenerate layer: many outputs (ReLU keeps about half, small ones flush) are non-zero codes.
   int64_t nonzero = 0;
   for (const uint8_t c : want.codes) nonzero += c != 0;
-  CHECK(nonzero > out_shape.rows * out_shape.cols / 4);
+  CHECK(nonzero > out_shape.rows * out_shape.cols / 6);
+
+  // The staged fp32 outputs themselves, bit for bit: INT2 (max 1) with an fp32 scale per single-element
+  // vector stores |y| / 1 = |y| as each output's scale (4-bit codes alone hide low-order differences).
+  hw::LayerJob exposed = l.job;
+  exposed.output = {quant::parse_format("int2-v1"), 1.0f};
+  const hw::ReferenceResult raw = hw::reference_layer(exposed, l.arch);
+  std::vector<float> magnitudes(l.staged.size());
+  for (std::size_t i = 0; i < l.staged.size(); ++i) magnitudes[i] = std::fabs(l.staged[i]);
+  CHECK(same_bits(raw.output.vector_scales, magnitudes));
 }
 
 }  // namespace
