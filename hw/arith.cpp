@@ -56,15 +56,13 @@ uint8_t code_byte(int8_t value) { return static_cast<uint8_t>(value); }
 namespace {
 
 // The code of value y in the element of `spec` (integer: round and clip to the code range, MXINT8 after
-// the implicit 2^6; minifloat: round to nearest even, saturating).
-uint8_t element_code(const quant::QuantSpec& spec, float y) {
+// the implicit 2^6; minifloat: round, saturating), rounding to nearest with ties as `mode` says.
+uint8_t element_code(const quant::QuantSpec& spec, float y, quant::Rounding mode) {
   const quant::ElementFormat& f = spec.format();
-  if (f.kind == quant::ElementKind::minifloat) return quant::minifloat_encode(*f.minifloat, y, quant::Rounding::nearest_even);
-  if (!f.is_signed) {
-    const float r = std::nearbyint(y);
-    return static_cast<uint8_t>(std::min(std::max(r, 0.0f), static_cast<float>(spec.qmax())));
-  }
-  return code_byte(round_clip(std::ldexp(y, f.frac_bits), spec.qmax()));
+  if (f.kind == quant::ElementKind::minifloat) return quant::minifloat_encode(*f.minifloat, y, mode);
+  const float r = quant::round_to_int(std::ldexp(y, f.frac_bits), mode);
+  const float lo = f.is_signed ? static_cast<float>(-spec.qmax()) : 0.0f, hi = static_cast<float>(spec.qmax());
+  return static_cast<uint8_t>(static_cast<int>(std::min(std::max(r, lo), hi)));  // signed: sign-extended byte
 }
 
 float abs_max(const float* y, int64_t n) {
@@ -95,14 +93,14 @@ uint16_t requantize_block(const quant::QuantSpec& spec, float coarse, const floa
       if (coarse <= 0.0f) break;
       const float b = vmax / elem_max / coarse;
       const float lo = quant::minifloat_min_subnormal(quant::kE4M3), hi = quant::minifloat_max(quant::kE4M3);
-      code = quant::minifloat_encode(quant::kE4M3, std::min(std::max(b, lo), hi), quant::Rounding::nearest_even);
+      code = quant::minifloat_encode(quant::kE4M3, std::min(std::max(b, lo), hi), spec.rounding);
       scale = coarse * quant::minifloat_decode(quant::kE4M3, static_cast<uint8_t>(code));
       break;
     }
     case quant::VectorScale::uint:
       break;  // two-level integer scales are handled by the caller
   }
-  for (int64_t c = 0; c < n; ++c) codes[c] = scale == 0.0f ? uint8_t{0} : element_code(spec, y[c] / scale);
+  for (int64_t c = 0; c < n; ++c) codes[c] = scale == 0.0f ? uint8_t{0} : element_code(spec, y[c] / scale, spec.rounding);
   return code;
 }
 
@@ -116,7 +114,7 @@ void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out) {
   const float inv_coarse = coarse > 0.0f ? 1.0f / coarse : 0.0f;
   if (out.spec.granularity != quant::Granularity::per_vector) {
     for (int64_t r = 0; r < rows; ++r) {
-      for (int64_t c = 0; c < cols; ++c) out.codes[r * pc + c] = element_code(out.spec, staged[r * cols + c] * inv_coarse);
+      for (int64_t c = 0; c < cols; ++c) out.codes[r * pc + c] = element_code(out.spec, staged[r * cols + c] * inv_coarse, quant::Rounding::nearest_even);
     }
     return;
   }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -71,10 +72,21 @@ inline int64_t vector_dot(const int16_t* a, const int16_t* b, int n) {
 float vector_scale_value(const quant::QTensor& t, int64_t row, int64_t i);
 
 // Partial sum of the floating scale unit: the exact integer dot product of aligned significands times the
-// scale product, with the significands' implicit 2^-frac_bits (F_w + F_a), rounded once to fp32:
-// float(dot · (double(ws) · double(as)) · 2^-frac_bits), the products exact in double.
+// scale product, with the significands' implicit 2^-frac_bits (F_w + F_a), rounded once to fp32 (nearest,
+// ties to even; subnormal results included). ws·as is exact in double (24 + 24 bits), but dot·(ws·as) can
+// need 31 + 48 bits: it is rounded to double with round-to-odd (the product's exact error from an fma picks
+// the odd neighbour when inexact), which makes the final conversion to fp32 one correct rounding
+// (53 ≥ 24 + 2 bits). Precondition: |dot| < 2^53 and the result is below the fp32 overflow threshold.
 inline float float_psum(int64_t dot, float ws, float as, int frac_bits) {
-  return static_cast<float>(std::ldexp(static_cast<double>(dot) * (double{ws} * double{as}), -frac_bits));
+  const double p = double{ws} * double{as}, d = static_cast<double>(dot);
+  double hi = d * p;
+  const double lo = std::fma(d, p, -hi);  // dot·p - hi exactly
+  if (lo != 0.0) {
+    uint64_t bits;
+    std::memcpy(&bits, &hi, sizeof bits);
+    if ((bits & 1u) == 0) hi = std::nextafter(hi, lo > 0.0 ? HUGE_VAL : -HUGE_VAL);
+  }
+  return static_cast<float>(std::ldexp(hi, -frac_bits));
 }
 
 // Scale product of the per-vector scale unit: ws·as, rounded to `width` bits by dropping `shift` low bits
@@ -116,10 +128,13 @@ inline float ppu_activate(int64_t acc, float scale, float bias, bool relu) {
 //   code = clip(round(y · (qmax/vmax))) — reciprocal multiplies, as in VS-Quant's PPU (Fig. 2c);
 // Floating per-vector scales, computed as quant::quantize does (with the layer's static coarse scale), so
 // the PPU's output equals quant::quantize of the fp32 outputs; elements are y / scale, rounded to nearest
-// (integers: clip; minifloats: ties to even, saturating; MXINT8: clip(round(64 · y / scale))):
+// with the format's tie rule (spec.rounding: ties to even, or away with `-rna`; integers: clip; minifloats:
+// saturating; MXINT8: clip(round(64 · y / scale))):
 //   fp32: scale = vmax / elem_max, stored in fp32;
 //   MX (E8M0): X = floor(log2 vmax) − emax_elem clamped to [−127, 127], code X + 127, scale 2^X;
-//   NVFP4 (E4M3): b = vmax / elem_max / s_t clamped to E4M3's range and rounded to it, scale s_t · b_q.
+//   NVFP4 (E4M3): b = vmax / elem_max / s_t clamped to E4M3's range and rounded to it (spec.rounding),
+//   scale s_t · b_q.
+// The per_tensor and two-level integer paths round ties to even whatever spec.rounding says.
 // All-zero vectors keep element codes 0.
 void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out);
 

@@ -10,7 +10,8 @@ namespace dlasim::hw {
 
 namespace {
 
-// The operands fit the lanes the arch describes (element bits, integer or floating per-vector scales), and
+// The operands fit the lanes the arch describes (element bits, vector size — the code padding of operands
+// without per-vector scales included, integer or floating per-vector scales), and
 // a dot product of V aligned significands (hw/element_fixed.hpp) fits the lanes' 32-bit adder tree.
 void check_formats(const LayerJob& job, const ArchParams& arch) {
   const auto fail = [&](const std::string& what) {
@@ -21,6 +22,10 @@ void check_formats(const LayerJob& job, const ArchParams& arch) {
   if (ws.bits() != arch.weight_bits || as.bits() != arch.act_bits) {
     fail(fmt::format("operands of {} x {} bits, the MAC lanes take {} x {}", ws.bits(), as.bits(), arch.weight_bits,
                      arch.act_bits));
+  }
+  if (ws.vector_size != arch.vector_size || as.vector_size != arch.vector_size) {
+    fail(fmt::format("operand codes are cut into vectors of {} x {} elements, the MAC lanes take V = {}",
+                     ws.vector_size, as.vector_size, arch.vector_size));
   }
   const auto floating = [](const quant::QuantSpec& s) {
     return s.granularity == quant::Granularity::per_vector && s.vector_scale != quant::VectorScale::uint;

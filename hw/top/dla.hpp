@@ -34,9 +34,10 @@ namespace dlasim::hw {
 class Dla : public sc_core::sc_module {
  public:
   // `arch` and `jobs` (and the tensors the jobs point to) must outlive the simulation. Throws
-  // std::invalid_argument naming the layer when a job fails check_job (hw/layer.hpp) or cannot be tiled to
-  // the buffers (hw/ctrl/tiling.hpp). `waves` (nullptr = no recording) must outlive the simulation; it may be
-  // shared by several Dla instances of different names.
+  // std::invalid_argument naming the layer when a job fails check_job (hw/layer.hpp), its operands do not fit
+  // the lanes (element bits, vector size, integer or floating scales), or it cannot be tiled to the buffers
+  // (hw/ctrl/tiling.hpp). `waves` (nullptr = no recording) must outlive the simulation; it may be shared by
+  // several Dla instances of different names.
   Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs,
       WaveformRecorder* waves = nullptr);
 

@@ -126,7 +126,7 @@ std::vector<ParamDecl> make_decls() {
       {"quant.weights.format", "-",
        "`auto` builds the weight format from `bits`, `granularity` and `scale_bits`; otherwise a format name "
        "of docs/quant.md that replaces them: block formats `mxint8`, `mxfp6_e3m2`, `mxfp6_e2m3`, `mxfp4`, "
-       "`nvfp4` (block size = `arch.vector_size`), or e.g. `int4-v16` (fp32 per-vector scales). FP8 elements "
+       "`nvfp4` (their block size must equal `arch.vector_size`), or e.g. `int4-v16` (fp32 per-vector scales). FP8 elements "
        "do not fit the MAC lanes.",
        StringParam{[](Config& c) -> std::string& { return c.quant.weights.format; }, true}},
       {"quant.activations.bits", "bits",
@@ -410,7 +410,7 @@ std::vector<ConfigIssue> cross_field_issues(const Config& c) {
 
   // The scale product can be rounded to at most its full width (an operand without integer per-vector
   // scale codes adds 0 bits).
-  if (!formats_ok) return issues;
+  if (!formats_ok || has_float_scales(specs[0]) || has_float_scales(specs[1])) return issues;  // reported above
   int full_width = 0;
   std::vector<std::string> terms;
   for (std::size_t i = 0; i < 2; ++i) {
