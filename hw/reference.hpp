@@ -1,5 +1,5 @@
-// Plain C++ reference of one layer with exactly the hardware's arithmetic (design.md §4), written as the
-// naive loop nest, independent of the SystemC model's tiling. Accumulation order for an output (k, p) is
+// Plain C++ reference of one layer with exactly the hardware's arithmetic (design.md §4), independent of the
+// SystemC model's tiling. Accumulation order for an output (k, p) is
 // the hardware's contract: kernel row r, kernel column s, then vector i — saturation depends on it.
 // Grouped layers: output channel k reduces over its group's input slice only (hw/layer.hpp).
 #pragma once
@@ -20,7 +20,11 @@ struct ReferenceResult {
 // Throws std::invalid_argument when check_job(job) fails. With floating scales (ArchParams::float_scales) it
 // runs reference_layer_float: aligned-significand dots (hw/element_fixed.hpp), fp32 partial sums
 // (float_psum) accumulated in fp32 in the same (r, s, i) order; saturations are then 0.
-ReferenceResult reference_layer(const LayerJob& job, const ArchParams& arch);
+// Integer scales: `fastest` takes the prescaled int16 path for output channels that provably cannot saturate
+// (same accumulators, hw/reference.cpp); `exact` runs the defining saturating loop for every output.
+enum class ReferencePath { fastest, exact };
+ReferenceResult reference_layer(const LayerJob& job, const ArchParams& arch,
+                                ReferencePath path = ReferencePath::fastest);
 ReferenceResult reference_layer_float(const LayerJob& job, const ArchParams& arch);
 
 // The output QTensor of a job (spec, shape, coarse scale set; codes zero).

@@ -61,7 +61,7 @@ struct Wave {
   // Time annotation set by the producing block: MAC → scale unit → collector: its first result of the
   // wave is ready (one more per cycle after it); collector → PPU: every sum of the bank is final.
   sc_core::sc_time ready_at;
-  const int64_t* sums = nullptr;     // collector bank contents [pe][lane][entry], set by the collector
+  const int64_t* sums = nullptr;     // collector bank contents [pe][entry][lane], set by the collector
   const float* sums_f = nullptr;     // the same with floating scales (fp32 accumulators)
 };
 

@@ -373,7 +373,8 @@ std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::Arch
 }
 
 // Checks every layer bit-exactly, then fills the design's statistics.
-void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLayer>& fl, const Tech& tech) {
+void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLayer>& fl, const Tech& tech,
+              hw::ReferencePath path) {
   DesignResult& r = d.result;
   const EnergyModel model(tech, r.arch);
   r.area_um2 = model.area();
@@ -392,7 +393,7 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
   for (std::size_t i = 0; i < d.jobs.size(); ++i) {
     const hw::LayerJob& job = d.jobs[i];
     const hw::LayerResult& sim = dla.results()[i];
-    const hw::ReferenceResult ref = hw::reference_layer(job, r.arch);
+    const hw::ReferenceResult ref = hw::reference_layer(job, r.arch, path);
     hw::check_bit_exact(job.name, sim.output, ref.output);
     if (uint64_t(ref.saturations) != sim.counters[saturation_counter]) {
       throw std::runtime_error(fmt::format("layer '{}': {} saturations simulated, {} in the reference", job.name,
@@ -466,8 +467,9 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   result.timing.generate_s = clock.lap();
 
   const auto design = prepare(label_of(design_quant(config)), design_arch(config), design_quant(config), layers, fl);
-  const auto baseline =
-      prepare(label_of(baseline_quant(config)), baseline_arch(config), baseline_quant(config), layers, fl);
+  const std::vector<LayerSpec> no_layers;
+  const auto baseline = prepare(label_of(baseline_quant(config)), baseline_arch(config), baseline_quant(config),
+                                options.with_baseline ? layers : no_layers, fl);
   // One elaboration holds both DLAs; each times its own layers.
   hw::Dla design_dla("design", design->result.arch, design->jobs, waves.get());
   hw::Dla baseline_dla("baseline", baseline->result.arch, baseline->jobs, waves.get());
@@ -482,8 +484,8 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   for (const hw::LayerResult& r : baseline_dla.results()) {
     if (r.output.codes.empty()) throw std::runtime_error("simulation ended before every layer of the baseline finished");
   }
-  evaluate(*design, design_dla, fl, tech);
-  evaluate(*baseline, baseline_dla, fl, tech);
+  evaluate(*design, design_dla, fl, tech, options.reference_path);
+  if (options.with_baseline) evaluate(*baseline, baseline_dla, fl, tech, options.reference_path);
   result.timing.check_s = clock.lap();
 
   result.tech_name = tech.name;

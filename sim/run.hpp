@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hw/arch_params.hpp"
+#include "hw/reference.hpp"
 #include "quant/qtensor.hpp"
 #include "sim/config/config.hpp"
 #include "sim/energy/energy_model.hpp"
@@ -67,6 +68,12 @@ struct RunOptions {
   std::string vcd_path;
   uint64_t vcd_first_cycle = 0;
   uint64_t vcd_last_cycle = 9999;
+  // false (benchmarks only): the baseline is not prepared, simulated or checked; RunResult::baseline stays
+  // empty and the timing is the design's alone.
+  bool with_baseline = true;
+  // Path of the plain reference every output is checked against (both give the same results; `exact` is
+  // the defining saturating loop, for benchmarks and cross-checks).
+  hw::ReferencePath reference_path = hw::ReferencePath::fastest;
 };
 
 struct RunResult {

@@ -46,15 +46,16 @@ void AccumulationCollector::compute_float(Wave& wave) {
   const int lanes = arch_.lanes;
   const int64_t depth = arch_.collector_depth;
   uint64_t adds = 0;
+  const int64_t jn = wave.j1 - wave.j0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
-    float* acc = bank.data() + pe * lanes * depth;
-    for (int64_t step = 0; step < wave.steps; ++step) {
-      const int64_t d = step % wave.depth;
-      if (d >= t.p_count) continue;
-      const std::size_t base = (pe * wave.steps + step) * lanes;
-      for (int64_t l = 0; l < t.k_count; ++l) acc[l * depth + d] += wave.psums_f[base + l];
-      adds += t.k_count;
+    for (int64_t js = 0; js < jn; ++js) {
+      for (int64_t d = 0; d < t.p_count; ++d) {
+        const float* psums = &wave.psums_f[(pe * wave.steps + js * wave.depth + d) * lanes];
+        float* acc = bank.data() + (pe * depth + d) * lanes;
+        for (int64_t l = 0; l < t.k_count; ++l) acc[l] += psums[l];
+      }
+      adds += t.k_count * t.p_count;
     }
   }
   wave.sums_f = bank.data();
@@ -66,23 +67,22 @@ void AccumulationCollector::compute(Wave& wave) {
   std::vector<int64_t>& bank = banks_.at(wave.bank);
   if (wave.first_pass) std::fill(bank.begin(), bank.end(), 0);
   const int lanes = arch_.lanes;
-  const int64_t depth = arch_.collector_depth;
+  const int64_t depth = arch_.collector_depth, jn = wave.j1 - wave.j0;
   const bool scaled = !wave.psums.empty();
   uint64_t adds = 0, saturations = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
-    int64_t* acc = bank.data() + pe * lanes * depth;
-    for (int64_t step = 0; step < wave.steps; ++step) {
-      const int64_t d = step % wave.depth;
-      if (d >= t.p_count) continue;
-      const std::size_t base = (pe * wave.steps + step) * lanes;
-      for (int64_t l = 0; l < t.k_count; ++l) {
-        const int64_t psum = scaled ? wave.psums[base + l] : int64_t{wave.dots[base + l]};
-        bool sat = false;
-        acc[l * depth + d] = saturate(acc[l * depth + d] + psum, arch_.acc_bits, &sat);
-        saturations += sat;
+    for (int64_t js = 0; js < jn; ++js) {
+      for (int64_t d = 0; d < t.p_count; ++d) {  // entries d ≥ p_count of a shorter tile stay idle
+        const std::size_t base = (pe * wave.steps + js * wave.depth + d) * lanes;
+        int64_t* acc = bank.data() + (pe * depth + d) * lanes;
+        for (int64_t l = 0; l < t.k_count; ++l) {
+          bool sat = false;
+          acc[l] = saturate(acc[l] + (scaled ? wave.psums[base + l] : int64_t{wave.dots[base + l]}), arch_.acc_bits, &sat);
+          saturations += sat;
+        }
       }
-      adds += t.k_count;
+      adds += t.k_count * t.p_count;
     }
   }
   wave.sums = bank.data();

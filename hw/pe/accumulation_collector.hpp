@@ -43,7 +43,7 @@ class AccumulationCollector : public sc_core::sc_module {
   const ArchParams& arch_;
   Counters& counters_;
   sc_core::sc_time period_;
-  std::vector<std::vector<int64_t>> banks_;  // [bank][pe][lane][entry]
+  std::vector<std::vector<int64_t>> banks_;  // [bank][pe][entry][lane]
   std::vector<std::vector<float>> float_banks_;  // the same, fp32, with floating scales
   CounterId acc_add_, saturations_;
 };

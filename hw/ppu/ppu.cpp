@@ -68,7 +68,7 @@ void Ppu::stage_outputs(const Wave& wave) {
     for (int64_t l = 0; l < t.k_count; ++l) {
       const int64_t k = t.k0 + l;
       for (int64_t d = 0; d < t.p_count; ++d) {
-        const std::size_t a = offset + l * depth + d;
+        const std::size_t a = offset + d * arch_.lanes + l;
         staged_[(t.p0 + d) * k_total + k] =
             arch_.float_scales ? ppu_activate_fp32(wave.sums_f[a], channel_scales_[k], (*job.bias)[k], job.relu)
                                : ppu_activate(wave.sums[a], channel_scales_[k], (*job.bias)[k], job.relu);

@@ -1,5 +1,7 @@
 #include "hw/scale/scale_unit.hpp"
 
+#include <algorithm>
+
 #include "hw/arith.hpp"
 #include "hw/element_fixed.hpp"
 #include "hw/timing.hpp"
@@ -8,6 +10,19 @@ namespace dlasim::hw {
 
 ScaleUnit::ScaleUnit(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)) {
+  // Every scale product of M_w × M_a code pairs, when the table is small (a lookup per lane-step).
+  if (!arch.float_scales && arch.raw_scale_product_bits() <= 16) {
+    // An operand without per-vector scales contributes code 1: at least 1 bit per index.
+    table_shift_ = std::max(arch.act_scale_bits, 1);
+    const uint32_t wn = 1u << std::max(arch.weight_scale_bits, 1), an = 1u << table_shift_;
+    table_.resize(std::size_t{wn} * an);
+    for (uint32_t w = 0; w < wn; ++w) {
+      for (uint32_t a = 0; a < an; ++a) {
+        table_[(w << table_shift_) | a] =
+            scale_product(w, a, arch.scale_product_shift(), arch.scale_product_width());
+      }
+    }
+  }
   scale_mul_ = counters.add("pe.scale_unit.scale_mul", "multiplies",
                             "M_w x M_a unsigned scale-code products (one per vector dot product)",
                             CounterKind::action);
@@ -32,20 +47,26 @@ void ScaleUnit::run() {
 void ScaleUnit::compute(Wave& wave) {
   if (arch_.float_scales) return compute_float(wave);
   const int lanes = arch_.lanes, shift = arch_.scale_product_shift(), width = arch_.scale_product_width();
+  const int64_t jn = wave.j1 - wave.j0;
   wave.psums.assign(wave.dots.size(), 0);
   uint64_t products = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
-    for (int64_t step = 0; step < wave.steps; ++step) {
-      if (step % wave.depth >= t.p_count) continue;  // idle collector entry of a shorter tile
-      const uint32_t as = wave.act_scale[pe * wave.steps + step];
-      const std::size_t base = (pe * wave.steps + step) * lanes;
-      const std::size_t wbase = (pe * (wave.j1 - wave.j0) + step / wave.depth) * lanes;
-      for (int64_t l = 0; l < t.k_count; ++l) {
-        const uint32_t sp = scale_product(wave.weight_scale[wbase + l], as, shift, width);
-        wave.psums[base + l] = int64_t{wave.dots[base + l]} * sp;
+    for (int64_t js = 0; js < jn; ++js) {
+      const uint16_t* ws = &wave.weight_scale[(pe * jn + js) * lanes];
+      for (int64_t d = 0; d < t.p_count; ++d) {  // entries d ≥ p_count of a shorter tile stay idle (0)
+        const int64_t step = js * wave.depth + d;
+        const uint32_t as = wave.act_scale[pe * wave.steps + step];
+        const std::size_t base = (pe * wave.steps + step) * lanes;
+        const int32_t* dots = &wave.dots[base];
+        int64_t* psums = &wave.psums[base];
+        for (int64_t l = 0; l < t.k_count; ++l) {
+          const uint32_t sp = table_.empty() ? scale_product(ws[l], as, shift, width)
+                                             : table_[(uint32_t{ws[l]} << table_shift_) | as];
+          psums[l] = int64_t{dots[l]} * sp;
+        }
       }
-      products += t.k_count;
+      products += t.k_count * t.p_count;
     }
   }
   counters_.inc(scale_mul_, products);

@@ -10,6 +10,8 @@
 // scale_latency_cycles after its input's.
 #pragma once
 
+#include <vector>
+
 #include <systemc>
 
 #include "hw/arch_params.hpp"
@@ -35,6 +37,8 @@ class ScaleUnit : public sc_core::sc_module {
   const ArchParams& arch_;
   Counters& counters_;
   sc_core::sc_time period_;
+  std::vector<uint32_t> table_;  // scale_product(w, a) at [w << table_shift_ | a] (empty when M_w + M_a > 16)
+  int table_shift_ = 1;
   CounterId scale_mul_, psum_mul_;
 };
 

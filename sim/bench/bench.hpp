@@ -15,6 +15,8 @@ struct BenchArgs {
   int64_t elements = 25'600'000;     // quant: floats to quantize (ResNet-50 has 25.5 M weights)
   int repeat = 3;                    // runs per case; the median is reported
   std::vector<std::string> formats;  // quant: formats to time (default: the set)
+  bool design_only = false;          // run: simulate and check the design alone (no baseline)
+  bool exact_reference = false;      // run: check against the reference's defining loop (no prescaled path)
 };
 
 // Runs the benchmark and prints one line per case; throws InputError for an unknown name.

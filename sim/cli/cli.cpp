@@ -151,6 +151,10 @@ int run_cli(int argc, char** argv) {
   bench->add_option("--elements", bench_args.elements, "quant: floats to quantize")->capture_default_str();
   bench->add_option("--repeat", bench_args.repeat, "runs per case (median reported)")->capture_default_str();
   bench->add_option("--formats", bench_args.formats, "quant: formats to time F1,F2,...")->delimiter(',');
+  bench->add_flag("--design-only", bench_args.design_only,
+                  "run: simulate and check the configured design alone (the speed target's measure)");
+  bench->add_flag("--exact-reference", bench_args.exact_reference,
+                  "run: check against the reference's defining saturating loop instead of its fastest path");
 
   try {
     app.parse(argc, argv);
