@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <ostream>
+#include <utility>
 #include <vector>
 
 #include <systemc>
@@ -14,6 +15,30 @@
 #include "hw/layer.hpp"
 
 namespace dlasim::hw {
+
+// Allocator that leaves new elements uninitialised: the blocks write every element of a wave's arrays
+// themselves (idle lanes and steps as 0), so zero-filling them first would only cost memory bandwidth.
+template <class T>
+struct UninitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitAllocator<U>;
+  };
+  UninitAllocator() = default;
+  template <class U>
+  UninitAllocator(const UninitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+// A wave's per-lane-step array (resize() does not clear it).
+template <class T>
+using LaneArray = std::vector<T, UninitAllocator<T>>;
 
 // One PE's tile: `k_count` output channels from k0 (one per lane) × `p_count` output pixels from p0
 // (one per collector entry). All k_count channels belong to one group (ConvShape::group_of(k0)), so they
@@ -48,15 +73,15 @@ struct Wave {
   sc_core::sc_time operands_ready_at;  // its operands are in the PE buffers
   // Step order inside a tile: j outer, collector entry d inner (a lane holds weight vector j for `depth`
   // cycles while input vectors of the tile's pixels stream past). Arrays below are [pe][step][lane].
-  std::vector<int32_t> dots;         // vector MAC outputs
-  std::vector<uint16_t> weight_scale;  // [pe][j - j0][lane]: scale code that travels with the weight vector
-  std::vector<uint16_t> act_scale;     // [pe][step]: scale code that travels with the input vector
-  std::vector<int64_t> psums;        // scale unit outputs (empty without a scale unit: dots are used)
+  LaneArray<int32_t> dots;         // vector MAC outputs
+  LaneArray<uint16_t> weight_scale;  // [pe][j - j0][lane]: scale code that travels with the weight vector
+  LaneArray<uint16_t> act_scale;     // [pe][step]: scale code that travels with the input vector
+  LaneArray<int64_t> psums;        // scale unit outputs (empty without a scale unit: dots are used)
   // Floating scales (ArchParams::float_scales): the vector scale values instead of the codes above, and
   // fp32 partial sums instead of psums.
-  std::vector<float> weight_scale_f;   // [pe][j - j0][lane]
-  std::vector<float> act_scale_f;      // [pe][step]
-  std::vector<float> psums_f;
+  LaneArray<float> weight_scale_f;   // [pe][j - j0][lane]
+  LaneArray<float> act_scale_f;      // [pe][step]
+  LaneArray<float> psums_f;
   int bank = -1;                     // accumulation collector bank holding this wave's sums
   // Time annotation set by the producing block: MAC → scale unit → collector: its first result of the
   // wave is ready (one more per cycle after it); collector → PPU: every sum of the bank is final.

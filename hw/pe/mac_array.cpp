@@ -206,14 +206,14 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
   const auto dots_of = lane_kernel<T>(v);
 
   const std::size_t tiles = wave.tiles.size();
-  wave.dots.assign(tiles * steps * lanes, 0);
+  wave.dots.resize(tiles * steps * lanes);  // every element written below: idle lanes and steps get 0
   if (int_scales) {
-    wave.weight_scale.assign(tiles * jn * lanes, 0);
-    wave.act_scale.assign(tiles * steps, 0);
+    wave.weight_scale.resize(tiles * jn * lanes);
+    wave.act_scale.resize(tiles * steps);
   }
   if (float_scales) {
-    wave.weight_scale_f.assign(tiles * jn * lanes, 0.0f);
-    wave.act_scale_f.assign(tiles * steps, 0.0f);
+    wave.weight_scale_f.resize(tiles * jn * lanes);
+    wave.act_scale_f.resize(tiles * steps);
   }
   std::vector<const T*> lane_weights(lanes);
   uint64_t dots = 0, wbits = 0, abits = 0;
@@ -230,17 +230,26 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
         if (int_scales) wave.weight_scale[wbase + l] = w_pv ? wt.vector_scale_codes[wrow * nv + i] : 1;
         if (float_scales) wave.weight_scale_f[wbase + l] = vector_scale_value(wt, wrow, i);
       }
+      if (int_scales) std::fill(&wave.weight_scale[wbase + t.k_count], &wave.weight_scale[wbase] + lanes, 0);
+      if (float_scales) std::fill(&wave.weight_scale_f[wbase + t.k_count], &wave.weight_scale_f[wbase] + lanes, 0.0f);
       wbits += t.k_count * wvec_bits;
-      for (int64_t d = 0; d < t.p_count; ++d) {
+      for (int64_t d = 0; d < depth; ++d) {
         const int64_t step = (j - wave.j0) * depth + d;
+        int32_t* out = &wave.dots[(pe * steps + step) * lanes];
+        if (d >= t.p_count) {  // idle collector entry of a shorter tile: gated, outputs 0
+          std::fill(out, out + lanes, 0);
+          if (int_scales) wave.act_scale[pe * steps + step] = 0;
+          if (float_scales) wave.act_scale_f[pe * steps + step] = 0.0f;
+          continue;
+        }
         const int64_t p = t.p0 + d, oh = p / sh.out_w(), ow = p % sh.out_w();
         const int64_t ih = oh * sh.stride - sh.pad + r, iw = ow * sh.stride - sh.pad + s;
         const bool inside = ih >= 0 && ih < sh.in_h && iw >= 0 && iw < sh.in_w;
         const int64_t arow = inside ? sh.input_row(ih, iw, g) : 0;
         if (int_scales) wave.act_scale[pe * steps + step] = !a_pv ? 1 : inside ? in.vector_scale_codes[arow * nv + i] : 0;
         if (float_scales) wave.act_scale_f[pe * steps + step] = inside ? vector_scale_value(in, arow, i) : 0.0f;
-        dots_of(lane_weights.data(), t.k_count, inside ? input + arow * a_stride + i * v : zero, v,
-                &wave.dots[(pe * steps + step) * lanes]);
+        dots_of(lane_weights.data(), t.k_count, inside ? input + arow * a_stride + i * v : zero, v, out);
+        std::fill(out + t.k_count, out + lanes, 0);  // unused lanes
       }
       abits += t.p_count * avec_bits;
       dots += t.k_count * t.p_count;

@@ -48,19 +48,21 @@ void ScaleUnit::compute(Wave& wave) {
   if (arch_.float_scales) return compute_float(wave);
   const int lanes = arch_.lanes, shift = arch_.scale_product_shift(), width = arch_.scale_product_width();
   const int64_t jn = wave.j1 - wave.j0;
-  wave.psums.assign(wave.dots.size(), 0);
+  wave.psums.resize(wave.dots.size());  // every element written below: idle lanes and steps get 0
   uint64_t products = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
     for (int64_t js = 0; js < jn; ++js) {
       const uint16_t* ws = &wave.weight_scale[(pe * jn + js) * lanes];
-      for (int64_t d = 0; d < t.p_count; ++d) {  // entries d ≥ p_count of a shorter tile stay idle (0)
+      for (int64_t d = 0; d < wave.depth; ++d) {
         const int64_t step = js * wave.depth + d;
         const uint32_t as = wave.act_scale[pe * wave.steps + step];
         const std::size_t base = (pe * wave.steps + step) * lanes;
         const int32_t* dots = &wave.dots[base];
         int64_t* psums = &wave.psums[base];
-        for (int64_t l = 0; l < t.k_count; ++l) {
+        const int64_t busy = d < t.p_count ? t.k_count : 0;  // a shorter tile's idle entries stay 0
+        std::fill(psums + busy, psums + lanes, 0);
+        for (int64_t l = 0; l < busy; ++l) {
           const uint32_t sp = table_.empty() ? scale_product(ws[l], as, shift, width)
                                              : table_[(uint32_t{ws[l]} << table_shift_) | as];
           psums[l] = int64_t{dots[l]} * sp;
@@ -77,15 +79,17 @@ void ScaleUnit::compute_float(Wave& wave) {
   const LayerJob& job = *wave.job;
   const int lanes = arch_.lanes;
   const int frac_bits = fixed_elements(job.weights->spec.element).frac_bits + fixed_elements(job.input->spec.element).frac_bits;
-  wave.psums_f.assign(wave.dots.size(), 0.0f);
+  wave.psums_f.resize(wave.dots.size());  // every element written below: idle lanes and steps get 0
   uint64_t products = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
     for (int64_t step = 0; step < wave.steps; ++step) {
-      if (step % wave.depth >= t.p_count) continue;
       const float as = wave.act_scale_f[pe * wave.steps + step];
       const std::size_t base = (pe * wave.steps + step) * lanes;
       const std::size_t wbase = (pe * (wave.j1 - wave.j0) + step / wave.depth) * lanes;
+      const int64_t busy = step % wave.depth < t.p_count ? t.k_count : 0;
+      std::fill(&wave.psums_f[base] + busy, &wave.psums_f[base] + lanes, 0.0f);
+      if (busy == 0) continue;
       for (int64_t l = 0; l < t.k_count; ++l) {
         wave.psums_f[base + l] = float_psum(wave.dots[base + l], wave.weight_scale_f[wbase + l], as, frac_bits);
       }
