@@ -1,6 +1,7 @@
 // Global buffer: `gbuf_kib` of SRAM in `gbuf_banks` banks shared by all PEs. It receives operands from DRAM
 // (which data stays resident is the controller's plan, hw/ctrl/tiling.hpp) and sends each pass's weights and
-// input windows to the PE buffers, multicasting data several PEs need.
+// input windows to the PE buffers, multicasting data several PEs need. Each bank has one read port towards
+// the PEs (gbuf_bank_bytes_per_cycle) and a separate write port for DRAM data.
 //
 // Timing: store and forward per pass — a pass's transfer to the PEs starts once its DRAM data has arrived
 // (Wave::dram_ready_at) and the previous transfer is done, and takes ceil(bytes / (banks ·

@@ -1,5 +1,6 @@
 #include "sim/report/report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -187,19 +188,21 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
   fmt::print(os, "         design stalls: {} cycles waiting for DRAM, {} for the global buffer, {} for a collector "
              "bank (per layer in layers.csv)\n\n",
              stall_dram, stall_gbuf, stall_bank);
-  fmt::print(os, "{:<12} {:>10} | {:>9} {:>6} {:>11} {:>8} | {:>9} {:>6} {:>11} {:>8} | {:>6} {:>6}\n", "layer", "MACs",
+  std::size_t name_width = 12;  // the layer column fits the longest name
+  for (const LayerStats& l : d.layers) name_width = std::max(name_width, l.name.size());
+  fmt::print(os, "{:<{}} {:>10} | {:>9} {:>6} {:>11} {:>8} | {:>9} {:>6} {:>11} {:>8} | {:>6} {:>6}\n", "layer", name_width, "MACs",
              "cycles", "util", "energy pJ", "SQNR dB", "cycles", "util", "energy pJ", "SQNR dB", "cyc x", "enrg x");
-  fmt::print(os, "{:<12} {:>10} | {:^38} | {:^38} |\n", "", "", "design " + d.label, "baseline " + b.label);
+  fmt::print(os, "{:<{}} {:>10} | {:^38} | {:^38} |\n", "", name_width, "", "design " + d.label, "baseline " + b.label);
   for (std::size_t i = 0; i < d.layers.size(); ++i) {
     const LayerStats& x = d.layers[i];
     const LayerStats& y = b.layers[i];
-    fmt::print(os, "{:<12} {:>10} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>6.3f} {:>6.3f}\n",
-               x.name, x.macs, x.cycles, 100 * x.utilisation, x.energy_pj, x.sqnr_db, y.cycles, 100 * y.utilisation, y.energy_pj,
+    fmt::print(os, "{:<{}} {:>10} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>6.3f} {:>6.3f}\n",
+               x.name, name_width, x.macs, x.cycles, 100 * x.utilisation, x.energy_pj, x.sqnr_db, y.cycles, 100 * y.utilisation, y.energy_pj,
                y.sqnr_db, ratio(x.cycles, y.cycles), ratio(x.energy_pj, y.energy_pj));
   }
   auto util = [](const DesignResult& z) { return double(z.macs) / (double(z.cycles) * z.arch.peak_macs_per_cycle()); };
-  fmt::print(os, "{:<12} {:>10} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>6.3f} {:>6.3f}\n\n",
-             "total", d.macs, d.cycles, 100 * util(d), d.energy_pj.total, d.sqnr_db, b.cycles, 100 * util(b), b.energy_pj.total,
+  fmt::print(os, "{:<{}} {:>10} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>9} {:>5.1f}% {:>11.4g} {:>8.2f} | {:>6.3f} {:>6.3f}\n\n",
+             "total", name_width, d.macs, d.cycles, 100 * util(d), d.energy_pj.total, d.sqnr_db, b.cycles, 100 * util(b), b.energy_pj.total,
              b.sqnr_db, ratio(d.cycles, b.cycles), ratio(d.energy_pj.total, b.energy_pj.total));
   print_breakdown(os, "energy component", "pJ", d.energy_pj, b.energy_pj, /*with_total=*/false);
   fmt::print(os, "\n");
