@@ -587,7 +587,7 @@ TEST_CASE("memory module: DRAM → global buffer → PE buffers under random sta
   a.dram_latency_cycles = 30;
   a.gbuf_banks = 2;
   a.gbuf_bank_bytes_per_cycle = 3;        // 6 bytes per cycle towards the PEs
-  a.buffer_write_entries_per_cycle = 1;   // one row per cycle per PE buffer
+  a.buffer_write_entries_per_cycle = 3;   // ceil(rows / 3) cycles for the busiest PE
   std::vector<WavePtr> waves = planned_waves(la, lb, a);
   Stalls st;
   st.read_gap_max = 20;
