@@ -25,6 +25,8 @@ void GlobalBuffer::run() {
   while (true) {
     WavePtr w = fill_in.read();
     wait_until(w->dram_ready_at);
+    // The transfer starts when the PE buffers can take the pass (fill_out has room), not before.
+    while (fill_out.num_free() == 0) wait(fill_out.data_read_event());
     const double bytes = std::ceil(double(w->gbuf_read_bits) / 8.0);
     const double bw = arch_.gbuf_bytes_per_cycle();
     const double cycles = bw > 0.0 ? std::ceil(bytes / bw) : 0.0;

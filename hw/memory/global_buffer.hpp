@@ -4,9 +4,10 @@
 // the PEs (gbuf_bank_bytes_per_cycle) and a separate write port for DRAM data.
 //
 // Timing: store and forward per pass — a pass's transfer to the PEs starts once its DRAM data has arrived
-// (Wave::dram_ready_at) and the previous transfer is done, and takes ceil(bytes / (banks ·
-// gbuf_bank_bytes_per_cycle)) cycles (0 when the bandwidth is unlimited). It sets Wave::operands_ready_at to
-// the end of the transfer; the PE buffers may delay it further. Stall cause it creates: `stall.gbuf`.
+// (Wave::dram_ready_at), the previous transfer is done and the PE buffers have room for the pass (fill_out),
+// and takes ceil(bytes / (banks · gbuf_bank_bytes_per_cycle)) cycles (0 when the bandwidth is unlimited). It
+// sets Wave::operands_ready_at to the end of the transfer; the PE buffers may delay it further. Stall cause it
+// creates: `stall.gbuf`.
 //
 // Waveform (when recording, hw/trace/recording.hpp): `transfer_busy` is 1 over the cycles of each transfer to
 // the PE buffers.
