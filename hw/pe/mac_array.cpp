@@ -25,6 +25,10 @@ MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counter
                                  CounterKind::action);
   busy_cycles_ = counters.add("pe.mac_array.issue_cycles", "cycles", "cycles the MAC array spent issuing steps",
                               CounterKind::event);
+  lane_cycles_ = counters.add("pe.control.lane_cycles", "lane-cycles",
+                              "lane-cycles the PE array is clocked and controlled while it issues (pes x lanes x "
+                              "issue cycles): clock tree, pipeline registers and control",
+                              CounterKind::action);
   stall_collector_full_ = counters.add("stall.collector_full", "cycles",
                                        "cycles the MAC array waited for a free accumulation-collector bank",
                                        CounterKind::event);
@@ -77,6 +81,7 @@ void MacArray::run() {
     const int slot = w->slot;
     const double issue = static_cast<double>(w->issue_cycles);
     counters_.inc(busy_cycles_, w->issue_cycles);
+    counters_.inc(lane_cycles_, uint64_t(arch_.pes) * arch_.lanes * w->issue_cycles);
     if (waves_ != nullptr) {
       int64_t lanes = 0;
       for (const Tile& t : w->tiles) lanes += t.k_count;

@@ -62,7 +62,7 @@ class MacArray : public sc_core::sc_module {
   std::vector<int16_t> decoded_weights_, decoded_input_;  // codes → aligned significands, same layout
   int bank_ = -1;  // collector bank of the current tile set
   sc_core::sc_time idle_since_;  // end of the last issued pass
-  CounterId dot_, wbuf_read_bits_, ibuf_read_bits_, busy_cycles_, stall_collector_full_, stall_dram_, stall_gbuf_;
+  CounterId dot_, wbuf_read_bits_, ibuf_read_bits_, busy_cycles_, lane_cycles_, stall_collector_full_, stall_dram_, stall_gbuf_;
   WaveformRecorder* waves_;
   SharedLevel* slots_in_use_;
   SharedLevel* banks_in_use_;

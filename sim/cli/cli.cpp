@@ -12,6 +12,8 @@
 
 #include "sim/config/load.hpp"
 #include "sim/bench/bench.hpp"
+#include "sim/energy/tech.hpp"
+#include "sim/validation/keller5nm.hpp"
 #include "sim/cli/quant_cmd.hpp"
 #include "sim/config/params.hpp"
 #include "sim/input_error.hpp"
@@ -156,6 +158,11 @@ int run_cli(int argc, char** argv) {
   bench->add_flag("--exact-reference", bench_args.exact_reference,
                   "run: check against the reference's defining saturating loop instead of its fastest path");
 
+  std::string validate_tech = "configs/tech/keller_5nm.yaml";
+  CLI::App* validate = app.add_subcommand(
+      "validate-energy", "the energy model against Keller et al. JSSC 2023 Table II (docs/validation.md)");
+  validate->add_option("--tech", validate_tech, "tech file to price the three designs with")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -168,6 +175,10 @@ int run_cli(int argc, char** argv) {
     if (*run) return do_run(run_args);
     if (*quant) return run_quant(quant_args, std::cout);
     if (*bench) return run_bench(bench_args, std::cout);
+    if (*validate) {
+      std::cout << table2_markdown(keller_table2(load_tech(validate_tech)));
+      return kExitOk;
+    }
     if (*formats) {
       print_formats(std::cout);
       return kExitOk;

@@ -29,6 +29,17 @@ double adder_tree(int v, int product_bits, F per_adder) {
   return total;
 }
 
+// Bits a lane's pipeline clocks every cycle: operand registers (V·(N_w + N_a)), the dot product, the
+// scale unit's scale codes, scale product and partial sum when present, and the accumulator.
+int lane_clocked_bits(const hw::ArchParams& a) {
+  int bits = a.vector_size * (a.weight_bits + a.act_bits) + a.dot_bits() + a.acc_bits;
+  if (a.has_scale_unit()) {
+    const int product = a.float_scales ? 32 : a.scale_product_width();
+    bits += a.weight_scale_bits + a.act_scale_bits + product + (a.float_scales ? 32 : a.dot_bits() + product);
+  }
+  return bits;
+}
+
 std::string component_of(const std::string& counter) { return counter.substr(0, counter.rfind('.')); }
 
 void add_area(Breakdown& b, const std::string& component, double um2) {
@@ -68,6 +79,8 @@ EnergyModel::EnergyModel(const Tech& tech, const hw::ArchParams& a) {
     // read-modify-write of one accumulator: adder plus register read and write
     per_action_pj_["pe.collector.acc_add"] = law.add_pj(a.acc_bits) + 2.0 * a.acc_bits * reg_pj;
   }
+  // Clock tree, pipeline registers and control, per lane and cycle of issue: ∝ the lane's clocked bits.
+  per_action_pj_["pe.control.lane_cycles"] = tech.at("clock_bit_energy") * lane_clocked_bits(a);
   per_action_pj_["ppu.fp32_mul"] = tech.at("fp32_mult_energy");
   per_action_pj_["ppu.fp32_add"] = tech.at("fp32_add_energy");
   per_action_pj_["ppu.compare"] = law.add_pj(32);
@@ -84,6 +97,7 @@ EnergyModel::EnergyModel(const Tech& tech, const hw::ArchParams& a) {
   }
   add_area(area_um2_, "pe.collector",
            lanes * (law.add_um2(a.acc_bits) + double(a.collector_depth) * a.collector_banks * a.acc_bits * reg_um2));
+  add_area(area_um2_, "pe.control", lanes * lane_clocked_bits(a) * reg_um2);  // the lanes' pipeline registers
   const double sram_bit_um2 = tech.at("sram_bit_area");
   add_area(area_um2_, "pe.wbuf", a.pes * a.weight_buffer_kib * 8192.0 * sram_bit_um2);
   add_area(area_um2_, "pe.ibuf", a.pes * a.input_buffer_kib * 8192.0 * sram_bit_um2);

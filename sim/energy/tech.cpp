@@ -1,5 +1,6 @@
 #include "sim/energy/tech.hpp"
 
+#include <filesystem>
 #include <vector>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@ const std::map<std::string, std::string>& required_tech_entries() {
       {"fp32_add_energy", "pJ"},        {"fp32_add_area", "um2"},       {"fp32_recip_energy", "pJ"},
       {"fp32_recip_area", "um2"},       {"register_bit_energy", "pJ/bit"}, {"register_bit_area", "um2/bit"},
       {"sram_read_64b_8kib_energy", "pJ"}, {"sram_bit_area", "um2/bit"}, {"dram_bit_energy", "pJ/bit"},
+      {"clock_bit_energy", "pJ/bit"},
   };
   return entries;
 }
@@ -59,7 +61,35 @@ TechEntry parse_entry(const std::string& path, const std::string& key, const YAM
 
 }  // namespace
 
-Tech load_tech(const std::string& path) {
+namespace {
+
+// A scale factor of a derived tech file: {value, source}.
+struct Scale {
+  double value = 1.0;
+  std::string source;
+};
+
+Scale parse_scale(const std::string& path, const YAML::Node& n, const std::string& key, std::vector<std::string>& errors) {
+  Scale s;
+  if (!n) return s;
+  if (!n.IsMap() || !n["value"] || !n["source"]) {
+    errors.push_back(where(path, n, key) + ": expected a map with value and source");
+    return s;
+  }
+  try {
+    s.value = n["value"].as<double>();
+    if (!(s.value > 0.0)) throw YAML::Exception(YAML::Mark(), "not positive");
+  } catch (const YAML::Exception&) {
+    errors.push_back(where(path, n, key + ".value") + ": expected a positive number");
+  }
+  s.source = n["source"].as<std::string>("");
+  if (s.source.empty()) errors.push_back(where(path, n, key + ".source") + ": expected a non-empty source");
+  return s;
+}
+
+bool is_area_unit(const std::string& unit) { return unit.rfind("um2", 0) == 0; }
+
+Tech load_tech_file(const std::string& path, int depth) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -74,8 +104,10 @@ Tech load_tech(const std::string& path) {
   if (!root.IsMap()) throw InputError(fmt::format("{}: expected a map with name, node_nm and entries", path));
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
-    if (key != "name" && key != "node_nm" && key != "entries") {
-      errors.push_back(where(path, kv.first, key) + ": unknown key (expected name, node_nm, entries)");
+    if (key != "name" && key != "node_nm" && key != "entries" && key != "base" && key != "energy_scale" &&
+        key != "area_scale") {
+      errors.push_back(where(path, kv.first, key) +
+                       ": unknown key (expected name, node_nm, base, energy_scale, area_scale, entries)");
     }
   }
   tech.name = root["name"] ? root["name"].as<std::string>("") : "";
@@ -85,11 +117,30 @@ Tech load_tech(const std::string& path) {
   } catch (const YAML::Exception&) {
     errors.push_back(fmt::format("{}: node_nm: expected a number (nm)", path));
   }
+  const auto& required = required_tech_entries();
+  // A derived file starts from its base's entries, each energy or area scaled, then overrides entries.
+  if (root["base"]) {
+    if (depth >= 8) throw InputError(fmt::format("{}: base: more than 8 nested base files", path));
+    const std::filesystem::path base = std::filesystem::path(path).parent_path() / root["base"].as<std::string>("");
+    const Tech parent = load_tech_file(base.lexically_normal().string(), depth + 1);
+    const Scale energy = parse_scale(path, root["energy_scale"], "energy_scale", errors);
+    const Scale area = parse_scale(path, root["area_scale"], "area_scale", errors);
+    for (const auto& [key, e] : parent.entries) {
+      const Scale& f = is_area_unit(e.unit) ? area : energy;
+      TechEntry scaled = e;
+      scaled.value = e.value * f.value;
+      if (f.value != 1.0) scaled.source = fmt::format("{} (× {} from {}: {})", e.source, f.value, parent.name, f.source);
+      tech.entries[key] = scaled;
+    }
+  } else if (root["energy_scale"] || root["area_scale"]) {
+    errors.push_back(fmt::format("{}: energy_scale/area_scale need a base file to scale", path));
+  }
   const YAML::Node entries = root["entries"];
-  if (!entries || !entries.IsMap()) {
+  if (entries && !entries.IsMap()) {
     errors.push_back(fmt::format("{}: entries: expected a map of named entries", path));
-  } else {
-    const auto& required = required_tech_entries();
+  } else if (!entries && !root["base"]) {
+    errors.push_back(fmt::format("{}: entries: expected a map of named entries", path));
+  } else if (entries) {
     for (const auto& kv : entries) {
       const std::string key = kv.first.as<std::string>();
       const auto it = required.find(key);
@@ -99,12 +150,16 @@ Tech load_tech(const std::string& path) {
       }
       tech.entries[key] = parse_entry(path, key, kv.second, it->second, errors);
     }
-    for (const auto& [key, unit] : required) {
-      if (!tech.entries.count(key)) errors.push_back(fmt::format("{}: entries.{}: missing (unit {})", path, key, unit));
-    }
+  }
+  for (const auto& [key, unit] : required) {
+    if (!tech.entries.count(key)) errors.push_back(fmt::format("{}: entries.{}: missing (unit {})", path, key, unit));
   }
   if (!errors.empty()) throw InputError(fmt::format("{}", fmt::join(errors, "\n")));
   return tech;
 }
+
+}  // namespace
+
+Tech load_tech(const std::string& path) { return load_tech_file(path, 0); }
 
 }  // namespace dlasim::sim
