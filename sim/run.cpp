@@ -51,10 +51,13 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   p.collector_latency_cycles = a.collector_latency_cycles;
   p.ppu_outputs_per_cycle = a.ppu_outputs_per_cycle;
   p.ppu_latency_cycles = a.ppu_latency_cycles;
-  p.weight_buffer_kib = a.weight_buffer_kib;
-  p.input_buffer_kib = a.input_buffer_kib;
-  p.weight_buffer_entry_bits = a.weight_buffer_entry_bits;
-  p.input_buffer_entry_bits = a.input_buffer_entry_bits;
+  // `vectors` sizing: the configured sizes are the 8-bit baseline's; N-bit elements keep the number of vectors.
+  const bool by_vectors = a.buffer_sizing == "vectors";
+  const double w_ratio = by_vectors ? p.weight_bits / 8.0 : 1.0, a_ratio = by_vectors ? p.act_bits / 8.0 : 1.0;
+  p.weight_buffer_kib = a.weight_buffer_kib * w_ratio;
+  p.input_buffer_kib = a.input_buffer_kib * a_ratio;
+  p.weight_buffer_entry_bits = std::max(p.weight_bits, int(std::lround(a.weight_buffer_entry_bits * w_ratio)));
+  p.input_buffer_entry_bits = std::max(p.act_bits, int(std::lround(a.input_buffer_entry_bits * a_ratio)));
   p.weight_buffer_ports = a.weight_buffer_ports;
   p.input_buffer_ports = a.input_buffer_ports;
   p.buffer_write_entries_per_cycle = a.buffer_write_entries_per_cycle;

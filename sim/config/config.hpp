@@ -45,6 +45,7 @@ struct ArchConfig {
   int input_buffer_ports = 1;
   int buffer_write_entries_per_cycle = 4;
   bool double_buffering = true;
+  std::string buffer_sizing = "bytes";  // bytes | vectors (PE buffers scale with the element bits)
   double gbuf_kib = 1024.0;
   int gbuf_banks = 8;
   int gbuf_bank_bytes_per_cycle = 16;

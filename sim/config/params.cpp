@@ -95,9 +95,15 @@ std::vector<ParamDecl> make_decls() {
        "Rows each PE buffer accepts per cycle while it is filled from the global buffer; 0 = unlimited.",
        IntParam{[](Config& c) -> int& { return c.arch.buffer_write_entries_per_cycle; }, 0, 65536}},
       {"arch.double_buffering", "-",
-       "PE buffers hold two tile slots, so the next pass loads while one computes; `false` halves nothing but "
-       "serialises load and compute.",
+       "PE buffers hold two tile slots, so the next pass loads while one computes; `false`: one slot (the whole "
+       "buffer), so a pass loads only after the previous one has issued.",
        BoolParam{[](Config& c) -> bool& { return c.arch.double_buffering; }}},
+      {"arch.buffer_sizing", "-",
+       "`bytes`: every design's PE buffers have `*_buffer_kib` and `*_buffer_entry_bits`. `vectors`: those sizes "
+       "are the 8-bit baseline's, and a design with N-bit elements gets buffers of the same number of vectors, "
+       "i.e. capacity and row width × N/8 (the iso-entries sizing of VS-Quant's comparisons; scale side columns "
+       "are added to the area in both cases).",
+       EnumParam{[](Config& c) -> std::string& { return c.arch.buffer_sizing; }, {"bytes", "vectors"}}},
       {"arch.gbuf_kib", "KiB",
        "Global buffer capacity; a layer's weights and/or input stay on chip when they fit, else they stream "
        "from DRAM per pass.",

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "hw/buffer/packing.hpp"
+
 namespace dlasim::sim {
 
 namespace {
@@ -38,6 +40,15 @@ int lane_clocked_bits(const hw::ArchParams& a) {
     bits += a.weight_scale_bits + a.act_scale_bits + product + (a.float_scales ? 32 : a.dot_bits() + product);
   }
   return bits;
+}
+
+// SRAM bits of a PE buffer: `kib` of data rows plus the side column of per-vector scale codes next to them
+// (hw/buffer/packing.hpp).
+double buffer_bits(double kib, const hw::Packing& p) {
+  const double rows = kib * 8192.0 / p.entry_bits;
+  const double scale_bits_per_row = p.vectors_per_entry() > 0 ? double(p.vectors_per_entry()) * p.scale_bits
+                                                               : double(p.scale_bits) / p.entries_per_vector();
+  return kib * 8192.0 + rows * scale_bits_per_row;
 }
 
 std::string component_of(const std::string& counter) { return counter.substr(0, counter.rfind('.')); }
@@ -99,8 +110,12 @@ EnergyModel::EnergyModel(const Tech& tech, const hw::ArchParams& a) {
            lanes * (law.add_um2(a.acc_bits) + double(a.collector_depth) * a.collector_banks * a.acc_bits * reg_um2));
   add_area(area_um2_, "pe.control", lanes * lane_clocked_bits(a) * reg_um2);  // the lanes' pipeline registers
   const double sram_bit_um2 = tech.at("sram_bit_area");
-  add_area(area_um2_, "pe.wbuf", a.pes * a.weight_buffer_kib * 8192.0 * sram_bit_um2);
-  add_area(area_um2_, "pe.ibuf", a.pes * a.input_buffer_kib * 8192.0 * sram_bit_um2);
+  add_area(area_um2_, "pe.wbuf",
+           a.pes * buffer_bits(a.weight_buffer_kib, {a.weight_bits, a.vector_size, a.weight_scale_bits,
+                                                     a.weight_buffer_entry_bits}) * sram_bit_um2);
+  add_area(area_um2_, "pe.ibuf",
+           a.pes * buffer_bits(a.input_buffer_kib, {a.act_bits, a.vector_size, a.act_scale_bits,
+                                                    a.input_buffer_entry_bits}) * sram_bit_um2);
   add_area(area_um2_, "gbuf", a.gbuf_kib * 8192.0 * sram_bit_um2);
   add_area(area_um2_, "ppu",
            a.pes * (a.ppu_outputs_per_cycle * (2.0 * tech.at("fp32_mult_area") + tech.at("fp32_add_area") +

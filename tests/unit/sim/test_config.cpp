@@ -67,6 +67,7 @@ arch:
   input_buffer_ports: 2
   buffer_write_entries_per_cycle: 0
   double_buffering: false
+  buffer_sizing: vectors
   gbuf_kib: 2048
   gbuf_banks: 16
   gbuf_bank_bytes_per_cycle: 32
