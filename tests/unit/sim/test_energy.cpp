@@ -85,3 +85,45 @@ TEST_CASE("tech file: missing entries, wrong units and missing sources are repor
   }
   std::remove(path.c_str());
 }
+
+TEST_CASE("tech file: a derived file scales its base's energies and areas and overrides entries") {
+  const std::string path = std::string(DLASIM_SOURCE_DIR) + "/configs/tech/test_derived_tech.yaml";
+  {
+    std::ofstream f(path);
+    f << "name: derived\nnode_nm: 7\nbase: horowitz_45nm.yaml\n"
+         "energy_scale: {value: 0.5, source: half}\narea_scale: {value: 0.25, source: quarter}\n"
+         "entries:\n  dram_bit_energy: {value: 3, unit: pJ/bit, source: override}\n";
+  }
+  const sim::Tech base = sim::load_tech(kTech);
+  const sim::Tech t = sim::load_tech(path);
+  std::remove(path.c_str());
+  CHECK(t.name == "derived");
+  CHECK(t.at("int8_mult_energy") == Approx(0.5 * base.at("int8_mult_energy")));
+  CHECK(t.at("sram_bit_area") == Approx(0.25 * base.at("sram_bit_area")));
+  CHECK(t.at("dram_bit_energy") == 3.0);
+  CHECK_THAT(t.entries.at("int8_mult_energy").source, Catch::Contains("half"));
+  CHECK(t.entries.at("dram_bit_energy").source == "override");
+  // The calibrated 5 nm file is such a derived file and loads with every entry.
+  const sim::Tech k = sim::load_tech(std::string(DLASIM_SOURCE_DIR) + "/configs/tech/keller_5nm.yaml");
+  CHECK(k.entries.size() == sim::required_tech_entries().size());
+}
+
+TEST_CASE("tech file: scale factors without a base, bad factors and a missing base are errors") {
+  const std::string path = "test_energy_bad_derived.yaml";
+  {
+    std::ofstream f(path);
+    f << "name: bad\nnode_nm: 5\nenergy_scale: {value: 0.5, source: x}\nentries: {}\n";
+  }
+  REQUIRE_THROWS_WITH(sim::load_tech(path), Catch::Contains("energy_scale/area_scale need a base file"));
+  {
+    std::ofstream f(path);
+    f << "name: bad\nnode_nm: 5\nbase: no_such_base.yaml\n";
+  }
+  REQUIRE_THROWS_WITH(sim::load_tech(path), Catch::Contains("no_such_base.yaml: cannot open"));
+  {
+    std::ofstream f(path);
+    f << "name: bad\nnode_nm: 5\nbase: " << kTech << "\nenergy_scale: {value: -1, source: x}\n";
+  }
+  REQUIRE_THROWS_WITH(sim::load_tech(path), Catch::Contains("energy_scale.value: expected a positive number"));
+  std::remove(path.c_str());
+}
