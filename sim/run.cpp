@@ -70,24 +70,6 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   return p;
 }
 
-std::string label_of(const DesignQuant& q) {
-  const auto integer = [](const quant::QuantSpec& s) {
-    return s.format().kind == quant::ElementKind::integer && s.format().frac_bits == 0 && !has_float_scales(s);
-  };
-  if (!integer(q.weights) || !integer(q.activations)) {
-    return fmt::format("W:{}/A:{}", quant::format_name(q.weights), quant::format_name(q.activations));
-  }
-  auto scale = [](const quant::QuantSpec& s) {
-    return s.granularity == quant::Granularity::per_vector ? std::to_string(s.scale_bits) : std::string("-");
-  };
-  return fmt::format("W{}/A{}/{}/{}", q.weights.bits(), q.activations.bits(), scale(q.weights), scale(q.activations));
-}
-
-std::string resolve(const Config& c, const std::string& path) {
-  const std::filesystem::path p(path);
-  return p.is_absolute() ? path : (std::filesystem::path(c.config_dir) / p).lexically_normal().string();
-}
-
 // The float layer computes every output as one double sum in the order (r, s, c). It vectorises across
 // output channels, each SIMD lane holding its own output's sum, and keeps PX pixels × KB channels of
 // sums in registers, so every output still sees exactly the additions of the plain loop nest (the
@@ -447,6 +429,24 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
 
 }  // namespace
 
+std::string design_label(const DesignQuant& q) {
+  const auto integer = [](const quant::QuantSpec& s) {
+    return s.format().kind == quant::ElementKind::integer && s.format().frac_bits == 0 && !has_float_scales(s);
+  };
+  if (!integer(q.weights) || !integer(q.activations)) {
+    return fmt::format("W:{}/A:{}", quant::format_name(q.weights), quant::format_name(q.activations));
+  }
+  auto scale = [](const quant::QuantSpec& s) {
+    return s.granularity == quant::Granularity::per_vector ? std::to_string(s.scale_bits) : std::string("-");
+  };
+  return fmt::format("W{}/A{}/{}/{}", q.weights.bits(), q.activations.bits(), scale(q.weights), scale(q.activations));
+}
+
+std::string resolve_config_path(const Config& c, const std::string& path) {
+  const std::filesystem::path p(path);
+  return p.is_absolute() ? path : (std::filesystem::path(c.config_dir) / p).lexically_normal().string();
+}
+
 DesignQuant design_quant(const Config& c) {
   return {operand_spec(c.quant.weights, c.arch.vector_size), operand_spec(c.quant.activations, c.arch.vector_size)};
 }
@@ -463,15 +463,16 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   RunResult result;
   const std::unique_ptr<hw::WaveformRecorder> waves = make_recorder(config, options);
   Stopwatch clock;
-  const std::vector<LayerSpec> layers = load_layer_table(resolve(config, config.workload.layers));
-  const Tech tech = load_tech(resolve(config, config.tech));
+  const std::vector<LayerSpec> layers = load_layer_table(resolve_config_path(config, config.workload.layers));
+  const Tech tech = load_tech(resolve_config_path(config, config.tech));
   std::vector<FloatLayer> fl;
   for (std::size_t i = 0; i < layers.size(); ++i) fl.push_back(make_float_layer(config, layers[i], i));
   result.timing.generate_s = clock.lap();
 
-  const auto design = prepare(label_of(design_quant(config)), design_arch(config), design_quant(config), layers, fl);
+  const auto design =
+      prepare(design_label(design_quant(config)), design_arch(config), design_quant(config), layers, fl);
   const std::vector<LayerSpec> no_layers;
-  const auto baseline = prepare(label_of(baseline_quant(config)), baseline_arch(config), baseline_quant(config),
+  const auto baseline = prepare(design_label(baseline_quant(config)), baseline_arch(config), baseline_quant(config),
                                 options.with_baseline ? layers : no_layers, fl);
   // One elaboration holds both DLAs; each times its own layers.
   hw::Dla design_dla("design", design->result.arch, design->jobs, waves.get());

@@ -92,6 +92,13 @@ DesignQuant design_quant(const Config& c);
 hw::ArchParams baseline_arch(const Config& c);
 DesignQuant baseline_quant(const Config& c);
 
+// VS-Quant label of a design's quantization, W<bits>/A<bits>/<weight scale bits>/<act scale bits> with '-' for
+// coarse scaling (W4/A4/4/6, W8/A8/-/-); other formats as W:<format>/A:<format>.
+std::string design_label(const DesignQuant& q);
+
+// A path from the config (workload.layers, tech) resolved against the config file's directory, unless absolute.
+std::string resolve_config_path(const Config& c, const std::string& path);
+
 // Format of an attention GEMM's B operand (hw::LayerJob::weights_are_activations): the weight port's element
 // bits and per-vector scale bits (so the scale unit's M_w × M_a product is unchanged), but one coarse scale
 // per tensor: per_channel becomes per_tensor, a two-level per-vector format gets its γ per tensor.

@@ -17,6 +17,7 @@
 #include "sim/cli/quant_cmd.hpp"
 #include "sim/config/params.hpp"
 #include "sim/input_error.hpp"
+#include "sim/report/energy_tables.hpp"
 #include "sim/report/report.hpp"
 #include "sim/run.hpp"
 
@@ -96,6 +97,19 @@ int do_run(const RunArgs& a) {
   return kExitOk;
 }
 
+struct ExportArgs {
+  std::string config = "configs/default.yaml";
+  std::vector<std::string> sets;
+  std::string out;
+};
+
+int do_export(const ExportArgs& a) {
+  const Config config = load_config(a.config, a.sets);
+  const std::string dir = a.out.empty() ? "out/" + config.run.name : a.out;
+  for (const std::string& path : export_energy_tables(config, dir)) std::cout << "wrote " << path << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -116,6 +130,14 @@ int run_cli(int argc, char** argv) {
   CLI::Option* vcd_window =
       run->add_option("--vcd-window", run_args.vcd_window, "cycles written to the VCD, inclusive (default 0:9999)")
           ->type_name("FIRST:LAST");
+
+  ExportArgs export_args;
+  CLI::App* export_energy = app.add_subcommand(
+      "export-energy", "write the per-action energy (ERT) and per-instance area (ART) tables of the design and "
+                       "its baseline as Accelergy/Timeloop YAML, without simulating");
+  export_energy->add_option("config", export_args.config, "YAML config file")->capture_default_str();
+  export_energy->add_option("--set", export_args.sets, "override a config key (repeatable)")->type_name("KEY=VALUE");
+  export_energy->add_option("--out", export_args.out, "output directory (default: out/<run.name>)");
 
   CLI::App* config = app.add_subcommand("config", "configuration reference");
   bool reference = false;
@@ -173,6 +195,7 @@ int run_cli(int argc, char** argv) {
   run_args.vcd_window_given = vcd_window->count() > 0;
   try {
     if (*run) return do_run(run_args);
+    if (*export_energy) return do_export(export_args);
     if (*quant) return run_quant(quant_args, std::cout);
     if (*bench) return run_bench(bench_args, std::cout);
     if (*validate) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -11,6 +12,7 @@
 #include <fmt/ostream.h>
 
 #include "sim/config/load.hpp"
+#include "sim/report/figures.hpp"
 
 namespace dlasim::sim {
 
@@ -19,6 +21,12 @@ namespace {
 using nlohmann::ordered_json;
 
 double ratio(double design, double baseline) { return baseline != 0.0 ? design / baseline : 0.0; }
+
+// A component's design/baseline ratio; undefined (nullopt) when the baseline has none of it.
+std::optional<double> component_ratio(double design, double baseline) {
+  if (baseline == 0.0) return std::nullopt;
+  return design / baseline;
+}
 
 // Rounds to 6 significant digits so reports are stable to the last printed digit.
 double sig6(double v) {
@@ -32,8 +40,21 @@ ordered_json breakdown_json(const Breakdown& b) {
   return j;
 }
 
+// Each component's share of the total in %.
+ordered_json share_json(const Breakdown& b) {
+  ordered_json j = ordered_json::object();
+  for (const auto& [k, v] : b.by_component) j[k] = sig6(100.0 * v / b.total);
+  return j;
+}
+
+Figures figures_of(const DesignResult& d, double clock_mhz) {
+  return compute_figures(d.macs, d.cycles, clock_mhz, d.arch.peak_macs_per_cycle(), d.energy_pj.total,
+                         d.area_um2.total);
+}
+
 ordered_json design_json(const DesignResult& d, double clock_mhz) {
   const double seconds = d.cycles / (clock_mhz * 1e6);
+  const Figures f = figures_of(d, clock_mhz);
   ordered_json j;
   j["label"] = d.label;
   j["has_scale_unit"] = d.arch.has_scale_unit();
@@ -48,10 +69,21 @@ ordered_json design_json(const DesignResult& d, double clock_mhz) {
   j["energy_pj"] = sig6(d.energy_pj.total);
   j["energy_per_mac_fj"] = sig6(d.energy_pj.total * 1e3 / double(d.macs));
   j["area_um2"] = sig6(d.area_um2.total);
+  j["peak_macs_per_cycle"] = d.arch.peak_macs_per_cycle();
+  j["energy_per_op_fj"] = sig6(f.energy_per_op_fj);
+  j["power_mw"] = sig6(f.power_mw);
+  j["tops_per_w"] = sig6(f.tops_per_w);
+  j["achieved_tops"] = sig6(f.achieved_tops);
+  j["peak_tops"] = sig6(f.peak_tops);
+  j["area_mm2"] = sig6(f.area_mm2);
+  j["peak_tops_per_mm2"] = sig6(f.peak_tops_per_mm2);
+  j["achieved_tops_per_mm2"] = sig6(f.achieved_tops_per_mm2);
   j["sqnr_db"] = sig6(d.sqnr_db);
   j["saturations"] = d.counters.at("pe.collector.saturations");
   j["energy_by_component_pj"] = breakdown_json(d.energy_pj);
+  j["energy_share_by_component_pct"] = share_json(d.energy_pj);
   j["area_by_component_um2"] = breakdown_json(d.area_um2);
+  j["area_share_by_component_pct"] = share_json(d.area_um2);
   ordered_json counters = ordered_json::object();
   for (const auto& [k, v] : d.counters) counters[k] = v;
   j["counters"] = counters;
@@ -88,11 +120,22 @@ double get(const Breakdown& b, const std::string& k) {
   return it == b.by_component.end() ? 0.0 : it->second;
 }
 
+// design/baseline per component; null where the baseline has none of the component.
+ordered_json component_ratio_json(const Breakdown& d, const Breakdown& b) {
+  ordered_json j = ordered_json::object();
+  for (const std::string& c : components(d, b)) {
+    const std::optional<double> r = component_ratio(get(d, c), get(b, c));
+    j[c] = r ? ordered_json(sig6(*r)) : ordered_json(nullptr);
+  }
+  return j;
+}
+
 std::string breakdown_csv(const Breakdown& d, const Breakdown& b, const std::string& unit) {
   std::string out = fmt::format("component,design_{0},design_pct,baseline_{0},baseline_pct,ratio\n", unit);
   for (const std::string& c : components(d, b)) {
-    out += fmt::format("{},{:.6g},{:.4g},{:.6g},{:.4g},{:.4g}\n", c, get(d, c), 100.0 * get(d, c) / d.total,
-                       get(b, c), 100.0 * get(b, c) / b.total, ratio(get(d, c), get(b, c)));
+    const std::optional<double> r = component_ratio(get(d, c), get(b, c));
+    out += fmt::format("{},{:.6g},{:.4g},{:.6g},{:.4g},{}\n", c, get(d, c), 100.0 * get(d, c) / d.total, get(b, c),
+                       100.0 * get(b, c) / b.total, r ? fmt::format("{:.4g}", *r) : std::string());
   }
   out += fmt::format("total,{:.6g},100,{:.6g},100,{:.4g}\n", d.total, b.total, ratio(d.total, b.total));
   return out;
@@ -105,14 +148,33 @@ void print_breakdown(std::ostream& os, const std::string& title, const std::stri
   fmt::print(os, "{:<18} {:>12} {:>7} {:>12} {:>7} {:>7}\n", title, "design " + unit, "%", "baseline " + unit, "%",
              "ratio");
   for (const std::string& comp : components(d, b)) {
-    fmt::print(os, "{:<18} {:>12.4g} {:>6.1f}% {:>12.4g} {:>6.1f}% {:>7.3f}\n", comp, get(d, comp),
+    const std::optional<double> r = component_ratio(get(d, comp), get(b, comp));
+    fmt::print(os, "{:<18} {:>12.4g} {:>6.1f}% {:>12.4g} {:>6.1f}% {:>7}\n", comp, get(d, comp),
                100.0 * get(d, comp) / d.total, get(b, comp), 100.0 * get(b, comp) / b.total,
-               ratio(get(d, comp), get(b, comp)));
+               r ? fmt::format("{:.3f}", *r) : std::string("-"));
   }
   if (with_total) {
     fmt::print(os, "{:<18} {:>12.4g} {:>7} {:>12.4g} {:>7} {:>7.3f}\n", "total", d.total, "", b.total, "",
                ratio(d.total, b.total));
   }
+}
+
+// Terminal block of the figures (figures.hpp) of the design and the baseline with their ratio.
+void print_figures(std::ostream& os, const Figures& d, const Figures& b, double clock_mhz) {
+  const Figures r = ratio_of(d, b);
+  const std::string title = fmt::format("figures (1 MAC = {} ops, clock {:g} MHz)", kOpsPerMac, clock_mhz);
+  fmt::print(os, "{:<40} {:>10} {:>10} {:>7}\n", title, "design", "baseline", "ratio");
+  const auto row = [&](const char* name, double Figures::*field) {
+    fmt::print(os, "{:<40} {:>10.4g} {:>10.4g} {:>7.3f}\n", name, d.*field, b.*field, r.*field);
+  };
+  row("energy per op (fJ/op)", &Figures::energy_per_op_fj);
+  row("TOPS/W (ops/pJ)", &Figures::tops_per_w);
+  row("average power (mW)", &Figures::power_mw);
+  row("throughput achieved (TOPS)", &Figures::achieved_tops);
+  row("throughput peak (TOPS)", &Figures::peak_tops);
+  row("area (mm2)", &Figures::area_mm2);
+  row("TOPS/mm2 peak", &Figures::peak_tops_per_mm2);
+  row("TOPS/mm2 achieved", &Figures::achieved_tops_per_mm2);
 }
 
 }  // namespace
@@ -125,12 +187,24 @@ ordered_json summary_json(const RunResult& r, const Config& c) {
   j["tech"] = r.tech_name;
   j["clock_mhz"] = c.arch.clock_mhz;
   j["macs"] = r.design.macs;
+  j["ops_per_mac"] = kOpsPerMac;
+  j["ops"] = kOpsPerMac * r.design.macs;
   j["design"] = design_json(r.design, c.arch.clock_mhz);
   j["baseline"] = design_json(r.baseline, c.arch.clock_mhz);
+  const Figures q = ratio_of(figures_of(r.design, c.arch.clock_mhz), figures_of(r.baseline, c.arch.clock_mhz));
   j["ratio_to_baseline"] = {
       {"cycles", sig6(ratio(r.design.cycles, r.baseline.cycles))},
       {"energy", sig6(ratio(r.design.energy_pj.total, r.baseline.energy_pj.total))},
       {"area", sig6(ratio(r.design.area_um2.total, r.baseline.area_um2.total))},
+      {"energy_per_op", sig6(q.energy_per_op_fj)},
+      {"power", sig6(q.power_mw)},
+      {"tops_per_w", sig6(q.tops_per_w)},
+      {"achieved_tops", sig6(q.achieved_tops)},
+      {"peak_tops", sig6(q.peak_tops)},
+      {"peak_tops_per_mm2", sig6(q.peak_tops_per_mm2)},
+      {"achieved_tops_per_mm2", sig6(q.achieved_tops_per_mm2)},
+      {"energy_by_component", component_ratio_json(r.design.energy_pj, r.baseline.energy_pj)},
+      {"area_by_component", component_ratio_json(r.design.area_um2, r.baseline.area_um2)},
   };
   ordered_json layers = ordered_json::array();
   for (std::size_t i = 0; i < r.design.layers.size(); ++i) {
@@ -207,6 +281,8 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
   print_breakdown(os, "energy component", "pJ", d.energy_pj, b.energy_pj, /*with_total=*/false);
   fmt::print(os, "\n");
   print_breakdown(os, "area component", "um2", d.area_um2, b.area_um2, /*with_total=*/true);
+  fmt::print(os, "\n");
+  print_figures(os, figures_of(d, c.arch.clock_mhz), figures_of(b, c.arch.clock_mhz), c.arch.clock_mhz);
   fmt::print(os, "\n");
   const uint64_t sat = d.counters.at("pe.collector.saturations") + b.counters.at("pe.collector.saturations");
   if (sat > 0) fmt::print(os, "warning: {} accumulator saturations (see layers.csv)\n", sat);

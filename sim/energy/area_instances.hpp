@@ -1,0 +1,28 @@
+// Instance counts behind EnergyModel's area by component, for the per-instance area table (ART) of the
+// export (sim/report/energy_tables.hpp). EnergyModel::area() gives each component's total µm²; this gives
+// how many identical instances make it up, level by level of the component's dotted name, so that
+//   area().by_component[c] = count() × area per instance.
+// The counts restate the instance factors of the area law in energy_model.cpp: lanes (MAC lane, scale
+// unit, collector) per PE, one weight and one input buffer per PE, the global buffer per bank, one PPU per
+// PE. Any other component (dram, or one the model adds later) is one instance holding its whole area.
+// EnergyModel should own this list (one entry per area term with its instance counts); until it does, a
+// change of the area law's instance factors must be mirrored here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hw/arch_params.hpp"
+
+namespace dlasim::sim {
+
+struct ComponentInstances {
+  std::string component;           // dotted counter component, e.g. "pe.mac_lane"
+  std::vector<int64_t> per_level;  // instances per level of the dotted name, e.g. {pes, lanes}; each ≥ 1
+  int64_t count() const;           // product of per_level
+};
+
+ComponentInstances component_instances(const std::string& component, const hw::ArchParams& arch);
+
+}  // namespace dlasim::sim
