@@ -14,7 +14,7 @@ ComponentInstances component_instances(const std::string& component, const hw::A
   const std::map<std::string, std::vector<int64_t>> known = {
       {"pe.mac_lane", {a.pes, a.lanes}}, {"pe.scale_unit", {a.pes, a.lanes}}, {"pe.collector", {a.pes, a.lanes}},
       {"pe.wbuf", {a.pes, 1}},           {"pe.ibuf", {a.pes, 1}},             {"gbuf", {a.gbuf_banks}},
-      {"ppu", {a.pes}},
+      {"ppu", {a.pes}},                  {"pe.control", {a.pes, a.lanes}},
   };
   const auto it = known.find(component);
   if (it != known.end()) return {component, it->second};
