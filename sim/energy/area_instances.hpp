@@ -2,11 +2,9 @@
 // export (sim/report/energy_tables.hpp). EnergyModel::area() gives each component's total µm²; this gives
 // how many identical instances make it up, level by level of the component's dotted name, so that
 //   area().by_component[c] = count() × area per instance.
-// The counts restate the instance factors of the area law in energy_model.cpp: lanes (MAC lane, scale
-// unit, collector) per PE, one weight and one input buffer per PE, the global buffer per bank, one PPU per
-// PE. Any other component (dram, or one the model adds later) is one instance holding its whole area.
-// EnergyModel should own this list (one entry per area term with its instance counts); until it does, a
-// change of the area law's instance factors must be mirrored here.
+// The one list of instance counts: the area law in energy_model.cpp multiplies each component's area per
+// instance by count(). Lanes (MAC lane, scale unit, collector, pipeline registers) per PE, one weight and one
+// input buffer per PE, the global buffer per bank, one PPU per PE; any other component (dram) is one instance.
 #pragma once
 
 #include <cstdint>

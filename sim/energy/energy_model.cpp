@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "hw/buffer/packing.hpp"
+#include "sim/energy/area_instances.hpp"
 
 namespace dlasim::sim {
 
@@ -97,30 +98,29 @@ EnergyModel::EnergyModel(const Tech& tech, const hw::ArchParams& a) {
   per_action_pj_["ppu.compare"] = law.add_pj(32);
   per_action_pj_["ppu.fp32_recip"] = tech.at("fp32_recip_energy");
 
-  const double lanes = double(a.pes) * a.lanes;
-  add_area(area_um2_, "pe.mac_lane",
-           lanes * (a.vector_size * law.mult_um2(a.weight_bits, a.act_bits) +
-                    adder_tree(a.vector_size, prod_bits, [&](int w) { return law.add_um2(w); })));
+  // Area per instance × the instance counts of sim/energy/area_instances.hpp (lanes per PE, buffers per PE,
+  // banks, PPUs per PE), the one list the ART export shares.
+  const auto add = [&](const std::string& component, double um2_per_instance) {
+    add_area(area_um2_, component, um2_per_instance * double(component_instances(component, a).count()));
+  };
+  add("pe.mac_lane", a.vector_size * law.mult_um2(a.weight_bits, a.act_bits) +
+                         adder_tree(a.vector_size, prod_bits, [&](int w) { return law.add_um2(w); }));
   if (a.has_scale_unit()) {
-    add_area(area_um2_, "pe.scale_unit",
-             lanes * (law.mult_um2(a.weight_scale_bits, a.act_scale_bits) +
-                      law.mult_um2(a.dot_bits(), a.scale_product_width())));
+    add("pe.scale_unit",
+        law.mult_um2(a.weight_scale_bits, a.act_scale_bits) + law.mult_um2(a.dot_bits(), a.scale_product_width()));
   }
-  add_area(area_um2_, "pe.collector",
-           lanes * (law.add_um2(a.acc_bits) + double(a.collector_depth) * a.collector_banks * a.acc_bits * reg_um2));
-  add_area(area_um2_, "pe.control", lanes * lane_clocked_bits(a) * reg_um2);  // the lanes' pipeline registers
+  add("pe.collector", law.add_um2(a.acc_bits) + double(a.collector_depth) * a.collector_banks * a.acc_bits * reg_um2);
+  add("pe.control", lane_clocked_bits(a) * reg_um2);  // the lane's pipeline registers
   const double sram_bit_um2 = tech.at("sram_bit_area");
-  add_area(area_um2_, "pe.wbuf",
-           a.pes * buffer_bits(a.weight_buffer_kib, {a.weight_bits, a.vector_size, a.weight_scale_bits,
-                                                     a.weight_buffer_entry_bits}) * sram_bit_um2);
-  add_area(area_um2_, "pe.ibuf",
-           a.pes * buffer_bits(a.input_buffer_kib, {a.act_bits, a.vector_size, a.act_scale_bits,
-                                                    a.input_buffer_entry_bits}) * sram_bit_um2);
-  add_area(area_um2_, "gbuf", a.gbuf_kib * 8192.0 * sram_bit_um2);
-  add_area(area_um2_, "ppu",
-           a.pes * (a.ppu_outputs_per_cycle * (2.0 * tech.at("fp32_mult_area") + tech.at("fp32_add_area") +
-                                               law.add_um2(32)) +
-                    tech.at("fp32_recip_area")));
+  add("pe.wbuf", buffer_bits(a.weight_buffer_kib,
+                             {a.weight_bits, a.vector_size, a.weight_scale_bits, a.weight_buffer_entry_bits}) *
+                     sram_bit_um2);
+  add("pe.ibuf", buffer_bits(a.input_buffer_kib,
+                             {a.act_bits, a.vector_size, a.act_scale_bits, a.input_buffer_entry_bits}) *
+                     sram_bit_um2);
+  add("gbuf", a.gbuf_kib / a.gbuf_banks * 8192.0 * sram_bit_um2);
+  add("ppu", a.ppu_outputs_per_cycle * (2.0 * tech.at("fp32_mult_area") + tech.at("fp32_add_area") + law.add_um2(32)) +
+                 tech.at("fp32_recip_area"));
 }
 
 Breakdown EnergyModel::energy(const std::vector<hw::CounterDecl>& decls, const std::vector<uint64_t>& counts) const {
