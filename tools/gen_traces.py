@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""Generate dlasim layer tables (traces/*.csv) for the torchvision CNNs and the BERT encoder stacks.
+
+Offline tooling, never run by the build: the generated CSVs are committed. Needs Debian's python3-torch and
+python3-torchvision (run with /usr/bin/python3; reference.md §11.2 item 13).
+
+CNNs: the model (weights=None, eval mode) runs once on a 1x3x224x224 input; forward hooks record every
+Conv2d and Linear in execution order with its actual input size (so pooling is followed), kernel, stride,
+padding and groups. relu = 1 when the layer's output (through its BatchNorm, and through in-place residual
+adds) is the input of a ReLU/ReLU6 module; ReLU6 is modelled as ReLU. Depthwise convs (groups = in_c =
+out_c) become dwconv rows.
+
+BERT: reference.md §9; per encoder layer the Q, K, V, O projections, attention scores and context per head,
+FFN1 and FFN2 (GELU modelled as ReLU).
+
+Usage: /usr/bin/python3 tools/gen_traces.py [OUT_DIR]   (default: traces/ next to this script's parent)
+"""
+import os
+import sys
+
+HEADER = "name,type,in_h,in_w,in_c,out_c,kernel_h,kernel_w,stride,pad,relu,groups"
+
+
+def pair(v):
+    return v if isinstance(v, tuple) else (v, v)
+
+
+def cnn_rows(model, rename=lambda n: n):
+    import torch
+    import torch.nn as nn
+
+    rows = []          # dicts in execution order
+    by_ptr = {}        # data_ptr of a tensor -> row it carries (a conv/linear output, maybe through BN)
+    handles = []
+
+    def on_layer(name):
+        def hook(mod, inp, out):
+            x = inp[0]
+            if isinstance(mod, nn.Conv2d):
+                kh, kw = pair(mod.kernel_size)
+                sh, sw = pair(mod.stride)
+                ph, pw = pair(mod.padding)
+                assert sh == sw and ph == pw and pair(mod.dilation) == (1, 1), name
+                g = mod.groups
+                dw = g > 1 and g == mod.in_channels == mod.out_channels
+                row = dict(name=rename(name), type="dwconv" if dw else "conv", in_h=x.shape[2], in_w=x.shape[3],
+                           in_c=mod.in_channels, out_c=mod.out_channels, kh=kh, kw=kw, stride=sh, pad=ph,
+                           relu=0, groups=g)
+            else:
+                row = dict(name=rename(name), type="fc", in_h=1, in_w=1, in_c=mod.in_features,
+                           out_c=mod.out_features, kh=1, kw=1, stride=1, pad=0, relu=0, groups=1)
+            rows.append(row)
+            by_ptr[out.data_ptr()] = row
+        return hook
+
+    def on_bn(mod, inp, out):
+        row = by_ptr.get(inp[0].data_ptr())
+        if row is not None:
+            by_ptr[out.data_ptr()] = row
+
+    def on_relu(mod, inp, out):
+        row = by_ptr.get(inp[0].data_ptr())
+        if row is not None:
+            row["relu"] = 1
+
+    for name, mod in model.named_modules():
+        if isinstance(mod, (nn.Conv2d, nn.Linear)):
+            handles.append(mod.register_forward_hook(on_layer(name)))
+        elif isinstance(mod, nn.BatchNorm2d):
+            handles.append(mod.register_forward_hook(on_bn))
+        elif isinstance(mod, (nn.ReLU, nn.ReLU6)):
+            handles.append(mod.register_forward_hook(on_relu))
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, 3, 224, 224))
+    for h in handles:
+        h.remove()
+    return rows
+
+
+def macs(r):
+    oh = (r["in_h"] + 2 * r["pad"] - r["kh"]) // r["stride"] + 1
+    ow = (r["in_w"] + 2 * r["pad"] - r["kw"]) // r["stride"] + 1
+    return oh * ow * r["out_c"] * r["kh"] * r["kw"] * (r["in_c"] // r["groups"])
+
+
+def write(path, comment, rows):
+    with open(path, "w") as f:
+        for line in comment.strip().splitlines():
+            f.write("# " + line + "\n" if line else "#\n")
+        f.write(HEADER + "\n")
+        for r in rows:
+            f.write("{name},{type},{in_h},{in_w},{in_c},{out_c},{kh},{kw},{stride},{pad},{relu},{groups}\n".format(**r))
+    print(f"{path}: {len(rows)} layers, {sum(macs(r) for r in rows):,} MACs")
+
+
+def gemm(name, m, k, n, relu=0):
+    return dict(name=name, type="gemm", in_h=m, in_w=1, in_c=k, out_c=n, kh=1, kw=1, stride=1, pad=0, relu=relu,
+                groups=1)
+
+
+def bert_rows(layers, hidden, heads, ffn, seq):
+    rows = []
+    for i in range(layers):
+        p = f"layer{i}."
+        rows += [gemm(p + "q_proj", seq, hidden, hidden), gemm(p + "k_proj", seq, hidden, hidden),
+                 gemm(p + "v_proj", seq, hidden, hidden),
+                 dict(name=p + "attn_scores", type="attn_qk", in_h=seq, in_w=1, in_c=hidden, out_c=heads * seq,
+                      kh=1, kw=1, stride=1, pad=0, relu=0, groups=heads),
+                 dict(name=p + "attn_context", type="attn_pv", in_h=seq, in_w=1, in_c=heads * seq, out_c=hidden,
+                      kh=1, kw=1, stride=1, pad=0, relu=0, groups=heads),
+                 gemm(p + "out_proj", seq, hidden, hidden), gemm(p + "ffn1", seq, hidden, ffn, relu=1),
+                 gemm(p + "ffn2", seq, ffn, hidden)]
+    return rows
+
+
+COMMON = """Generated by tools/gen_traces.py from Debian's torchvision {tv} ({ctor}(weights=None)) at batch 1, 1x3x224x224
+input: every Conv2d and Linear in execution order with its actual input size ({macs:,} MACs, {n} layers).
+Pooling, BatchNorm, residual adds and dropout are not MAC layers and are left out (inputs follow the pooled
+sizes). relu = 1 when the layer's output (after its BatchNorm) feeds a ReLU{relu6}.
+{note}Layers are not chained: each gets its own seeded synthetic input."""
+
+BERT = """Generated by tools/gen_traces.py: {model} (hidden {hidden}, {heads} heads of d = {d}, FFN {ffn}), all {layers}
+encoder layers at sequence length {seq}, batch 1 ({macs:,} MACs, {n} layers; per encoder layer
+4·L·h² + 2·L²·h + 2·L·h·ffn). Per layer: Q, K, V projections, attention scores (attn_qk), context (attn_pv),
+output projection, FFN1, FFN2 (reference.md §9). Syntax as traces/bert_base_encoder.csv (docs/architecture.md,
+"Attention GEMMs"): gemm in_h = M tokens, in_c = K, out_c = N; attn_qk in_h = M, in_c = H·d, out_c = H·N;
+attn_pv in_h = M, in_c = H·N, out_c = H·d; groups = H. Not modelled: embeddings, pooler/classifier, softmax,
+the 1/sqrt(d) scaling, residual adds and LayerNorm; GELU after FFN1 is modelled as ReLU. Layers are not
+chained: each gets its own seeded synthetic operands."""
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "traces")
+    import torchvision
+    from torchvision import models
+
+    tv = torchvision.__version__
+    nets = [
+        ("resnet50.csv", "resnet50", models.resnet50, "",
+         "ResNet-50 v1.5 (stride 2 in the 3x3 convs). Downsample (projection) convs follow their block's 1x1\n"
+         "expansion and have relu = 0 (the ReLU after the residual add is counted on conv3).\n",
+         lambda n: n.replace("downsample.0", "downsample")),
+        ("mobilenet_v2.csv", "mobilenet_v2", models.mobilenet_v2, " or ReLU6 (modelled as ReLU)",
+         "Inverted residual blocks: 1x1 expansion (absent in features.1), 3x3 dwconv, linear 1x1 projection.\n",
+         lambda n: n),
+        ("alexnet.csv", "alexnet", models.alexnet, "",
+         "torchvision's single-tower AlexNet (64/192/384/256/256 channels, not the paper's two-GPU split).\n",
+         lambda n: n),
+    ]
+    for fname, ctor, fn, relu6, note, rename in nets:
+        rows = cnn_rows(fn(weights=None), rename)
+        write(os.path.join(out, fname),
+              COMMON.format(tv=tv, ctor=ctor, macs=sum(macs(r) for r in rows), n=len(rows), relu6=relu6, note=note), rows)
+    for model, layers, hidden, heads, ffn in [("BERT-base", 12, 768, 12, 3072), ("BERT-large", 24, 1024, 16, 4096)]:
+        for seq in (128, 384):
+            rows = bert_rows(layers, hidden, heads, ffn, seq)
+            fname = f"{model.lower().replace('-', '_')}_seq{seq}.csv"
+            write(os.path.join(out, fname),
+                  BERT.format(model=model, hidden=hidden, heads=heads, d=hidden // heads, ffn=ffn, layers=layers,
+                              seq=seq, macs=sum(macs(r) for r in rows), n=len(rows)), rows)
+
+
+if __name__ == "__main__":
+    main()
