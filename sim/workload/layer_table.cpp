@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/input_error.hpp"
+#include "sim/workload/scalesim_topology.hpp"
 
 namespace dlasim::sim {
 
@@ -194,6 +195,7 @@ std::vector<LayerSpec> load_layer_table(const std::string& path) {
   if (!f) throw InputError(fmt::format("{}: cannot open the layer table", path));
   std::stringstream ss;
   ss << f.rdbuf();
+  if (is_scalesim_topology(ss.str())) return parse_scalesim_topology(ss.str(), path);
   return parse_layer_table(ss.str(), path);
 }
 

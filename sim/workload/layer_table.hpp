@@ -51,7 +51,9 @@ struct LayerSpec {
   AttentionDims attention() const;
 };
 
-// Throws InputError naming the file, line and column on any malformed entry.
+// Reads a dlasim layer table or, when its first line is a SCALE-Sim header ("Layer name, ..." or
+// "Layer, M, N, K,"), a SCALE-Sim topology (sim/workload/scalesim_topology.hpp). Throws InputError naming
+// the file, line and column on any malformed entry.
 std::vector<LayerSpec> load_layer_table(const std::string& path);
 std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::string& source);
 
