@@ -323,14 +323,17 @@ struct PreparedDesign {
   std::vector<hw::LayerJob> jobs;
 };
 
-std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::ArchParams& arch, const DesignQuant& q,
-                                        const std::vector<LayerSpec>& layers, const std::vector<FloatLayer>& fl) {
+// `overrides`: the design applies the layer table's per-layer formats (layer_quant); the baseline does not.
+std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::ArchParams& arch, const DesignQuant& dq,
+                                        const std::vector<LayerSpec>& layers, const std::vector<FloatLayer>& fl,
+                                        bool overrides) {
   auto d = std::make_unique<PreparedDesign>();
   d->result.label = label;
   d->result.arch = arch;
-  d->result.quant = q;
+  d->result.quant = dq;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const hw::ConvShape& sh = layers[i].shape;
+    const DesignQuant q = overrides ? layer_quant(dq, layers[i], arch.vector_size) : dq;
     // The input [H][W][C] is quantized as H·W·G rows of Cg (hw/layer.hpp): vectors restart at every group
     // boundary, so they line up with the weight vectors of [K][R][S][Cg]. An attention GEMM's B operand (K or
     // Vᵀ) is an activation: weight-port format, one coarse scale per tensor, max-calibrated on itself.
@@ -340,6 +343,7 @@ std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::Arch
   }
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const hw::ConvShape& sh = layers[i].shape;
+    const DesignQuant q = overrides ? layer_quant(dq, layers[i], arch.vector_size) : dq;
     hw::LayerJob job;
     job.name = layers[i].name;
     job.shape = sh;
@@ -447,6 +451,46 @@ std::string resolve_config_path(const Config& c, const std::string& path) {
   return p.is_absolute() ? path : (std::filesystem::path(c.config_dir) / p).lexically_normal().string();
 }
 
+DesignQuant layer_quant(const DesignQuant& design, const LayerSpec& l, int vector_size) {
+  DesignQuant q = design;
+  if (!l.weights_format.empty()) q.weights = operand_spec({8, "per_channel", 0, l.weights_format}, vector_size);
+  if (!l.act_format.empty()) q.activations = operand_spec({8, "per_tensor", 0, l.act_format}, vector_size);
+  return q;
+}
+
+void check_layer_formats(const Config& c, const std::vector<LayerSpec>& layers) {
+  const hw::ArchParams lanes = design_arch(c);
+  const DesignQuant dq = design_quant(c);
+  for (const LayerSpec& l : layers) {
+    if (l.weights_format.empty() && l.act_format.empty()) continue;
+    const DesignQuant q = layer_quant(dq, l, c.arch.vector_size);
+    const hw::ArchParams a = arch_for(c, q);
+    const auto lane = [](const hw::ArchParams& p, const quant::QuantSpec& w, const quant::QuantSpec& x) {
+      const std::string scales =
+          p.float_scales ? "floating per-vector scales"
+          : p.weight_scale_bits + p.act_scale_bits == 0
+              ? "no per-vector scales"
+              : fmt::format("integer per-vector scales of {} x {} bits", p.weight_scale_bits, p.act_scale_bits);
+      return fmt::format("{} x {} bits, V = {}, {}", p.weight_bits, p.act_bits, p.vector_size, scales) +
+             (w.granularity == quant::Granularity::per_vector && w.vector_size != p.vector_size
+                  ? fmt::format(" (weight vectors of {})", w.vector_size)
+                  : "") +
+             (x.granularity == quant::Granularity::per_vector && x.vector_size != p.vector_size
+                  ? fmt::format(" (activation vectors of {})", x.vector_size)
+                  : "");
+    };
+    const std::string need = lane(a, q.weights, q.activations), have = lane(lanes, dq.weights, dq.activations);
+    if (need != have) {
+      throw InputError(fmt::format(
+          "{}: layer '{}': formats W:{}/A:{} need MAC lanes of {}; the design's lanes (from quant.weights and "
+          "quant.activations) are {}. A per-layer override must fit the design's lanes (same element bits, vector "
+          "size and scale kind): one DLA has one set of lanes",
+          resolve_config_path(c, c.workload.layers), l.name, quant::format_name(q.weights), quant::format_name(q.activations), need,
+          have));
+    }
+  }
+}
+
 DesignQuant design_quant(const Config& c) {
   return {operand_spec(c.quant.weights, c.arch.vector_size), operand_spec(c.quant.activations, c.arch.vector_size)};
 }
@@ -464,16 +508,17 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   const std::unique_ptr<hw::WaveformRecorder> waves = make_recorder(config, options);
   Stopwatch clock;
   const std::vector<LayerSpec> layers = load_layer_table(resolve_config_path(config, config.workload.layers));
+  check_layer_formats(config, layers);
   const Tech tech = load_tech(resolve_config_path(config, config.tech));
   std::vector<FloatLayer> fl;
   for (std::size_t i = 0; i < layers.size(); ++i) fl.push_back(make_float_layer(config, layers[i], i));
   result.timing.generate_s = clock.lap();
 
   const auto design =
-      prepare(design_label(design_quant(config)), design_arch(config), design_quant(config), layers, fl);
+      prepare(design_label(design_quant(config)), design_arch(config), design_quant(config), layers, fl, true);
   const std::vector<LayerSpec> no_layers;
   const auto baseline = prepare(design_label(baseline_quant(config)), baseline_arch(config), baseline_quant(config),
-                                options.with_baseline ? layers : no_layers, fl);
+                                options.with_baseline ? layers : no_layers, fl, false);
   // One elaboration holds both DLAs; each times its own layers.
   hw::Dla design_dla("design", design->result.arch, design->jobs, waves.get());
   hw::Dla baseline_dla("baseline", baseline->result.arch, baseline->jobs, waves.get());

@@ -89,6 +89,11 @@ struct RunResult {
 // (INT8 per-channel weights, INT8 per-tensor activations, no scale unit, same array and clock).
 hw::ArchParams design_arch(const Config& c);
 DesignQuant design_quant(const Config& c);
+// The design's formats for one layer: the layer table's weights_format / act_format overrides, else `design`.
+DesignQuant layer_quant(const DesignQuant& design, const LayerSpec& l, int vector_size);
+// Throws InputError naming the layer table and layer when an override needs MAC lanes other than the
+// design's (element bits, vector size, integer or floating scales, scale bits): one DLA has one set of lanes.
+void check_layer_formats(const Config& c, const std::vector<LayerSpec>& layers);
 hw::ArchParams baseline_arch(const Config& c);
 DesignQuant baseline_quant(const Config& c);
 

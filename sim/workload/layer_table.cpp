@@ -5,6 +5,9 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "quant/format.hpp"
 
 #include "sim/input_error.hpp"
 #include "sim/workload/scalesim_topology.hpp"
@@ -17,6 +20,8 @@ namespace {
 const std::vector<std::string> kColumns = {"name",     "type",     "in_h",   "in_w", "in_c", "out_c",
                                            "kernel_h", "kernel_w", "stride", "pad",  "relu"};
 const std::string kGroupsColumn = "groups";
+// The optional per-layer format overrides; they follow the groups column.
+const std::vector<std::string> kFormatColumns = {"weights_format", "act_format"};
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r");
@@ -49,14 +54,30 @@ int64_t parse_int(const std::string& cell, const std::string& where, const std::
   return v;
 }
 
-// The header's column count: 11 without the optional groups column, 12 with it.
+// The header's column count: 11 without the optional groups column, 12 with it, 14 with groups and the two
+// format-override columns.
 std::size_t header_columns(const std::vector<std::string>& cells, const std::string& where) {
   std::vector<std::string> with_groups = kColumns;
   with_groups.push_back(kGroupsColumn);
+  std::vector<std::string> with_formats = with_groups;
+  with_formats.insert(with_formats.end(), kFormatColumns.begin(), kFormatColumns.end());
   if (cells == kColumns) return kColumns.size();
   if (cells == with_groups) return with_groups.size();
-  throw InputError(fmt::format("{}: expected the header \"{}\" (optionally followed by \",{}\")", where,
-                               fmt::join(kColumns, ","), kGroupsColumn));
+  if (cells == with_formats) return with_formats.size();
+  throw InputError(fmt::format("{}: expected the header \"{}\" (optionally followed by \",{}\" or \",{},{}\")",
+                               where, fmt::join(kColumns, ","), kGroupsColumn, kGroupsColumn,
+                               fmt::join(kFormatColumns, ",")));
+}
+
+// An override cell: empty (the design's format) or a format name of docs/quant.md.
+std::string format_cell(const std::string& cell, const std::string& where, const std::string& column) {
+  if (cell.empty()) return cell;
+  try {
+    quant::parse_format(cell);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("{}: column '{}': {}", where, column, e.what()));
+  }
+  return cell;
 }
 
 bool is_matrix_product(const std::string& type) { return type == "gemm" || type == "attn_qk" || type == "attn_pv"; }
@@ -145,9 +166,12 @@ std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::str
       columns = header_columns(cells, where);
       continue;
     }
-    if (cells.size() != columns && cells.size() != kColumns.size()) {
+    const bool short_row = cells.size() == kColumns.size() || (columns > kColumns.size() + 1 && cells.size() == kColumns.size() + 1);
+    if (cells.size() != columns && !short_row) {
       const std::string expected =
-          columns == kColumns.size() ? std::to_string(columns) : fmt::format("{} or {}", kColumns.size(), columns);
+          columns == kColumns.size()       ? std::to_string(columns)
+          : columns == kColumns.size() + 1 ? fmt::format("{} or {}", kColumns.size(), columns)
+                                           : fmt::format("{}, {} or {}", kColumns.size(), kColumns.size() + 1, columns);
       throw InputError(fmt::format("{}: expected {} columns, got {}", where, expected, cells.size()));
     }
     LayerSpec l;
@@ -174,6 +198,10 @@ std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::str
     l.relu = parse_int(cells[10], where, "relu", 0, 1) == 1;
     if (is_matrix_product(l.type)) check_matrix_product(l, where);
     set_groups(l, cells.size() > kColumns.size() ? cells[11] : std::string(), where, kMaxDim);
+    if (cells.size() > kColumns.size() + 1) {
+      l.weights_format = format_cell(cells[12], where, kFormatColumns[0]);
+      l.act_format = format_cell(cells[13], where, kFormatColumns[1]);
+    }
     if (s.in_h + 2 * s.pad < s.kernel_h || s.in_w + 2 * s.pad < s.kernel_w) {
       throw InputError(fmt::format("{}: the {}x{} kernel does not fit the padded {}x{} input", where, s.kernel_h,
                                    s.kernel_w, s.in_h + 2 * s.pad, s.in_w + 2 * s.pad));

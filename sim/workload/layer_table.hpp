@@ -14,7 +14,15 @@
 // (hw::ConvShape) is optional: the header may end with it or not; with it, each row has 11 or 12 cells, and
 // a row without the cell (or with it empty) has groups = 1, except dwconv, which means groups = in_c = out_c
 // (a given groups cell must equal in_c). groups must divide in_c and out_c. Blank lines and lines starting
-// with '#' are ignored; the first other line must be exactly one of the two headers.
+// with '#' are ignored; the first other line must be exactly one of the three headers (the third adds
+// ",weights_format,act_format" after groups).
+//
+// Per-layer format overrides (weights_format, act_format; either cell may be empty or absent = the design's
+// quant.weights / quant.activations format): a format name of docs/quant.md (int4-v16, int8-pc, mxfp4, ...),
+// checked here by name. The design DLA has one set of lanes (element bits, vector size, scale kind and scale
+// bits, derived from quant.*); run.cpp refuses an override that needs other lanes (InputError naming the
+// table, layer and what the lanes take), so e.g. INT8 layers on an INT4 design are an error, not an emulation.
+// The 8-bit baseline ignores overrides.
 //
 // Matrix products are 1×1 convolutions over an M×1 "image" (docs/architecture.md, "Attention GEMMs"); their
 // rows must have in_w = kernel_h = kernel_w = stride = 1 and pad = 0 (each checked, naming its column):
@@ -44,6 +52,7 @@ struct LayerSpec {
   std::string type;  // conv | dwconv | fc | gemm | attn_qk | attn_pv
   hw::ConvShape shape;
   bool relu = false;
+  std::string weights_format, act_format;  // per-layer format overrides; empty = the design's
 
   // attn_qk and attn_pv: both operands are activations (the second one sits on the weight port).
   bool is_attention() const { return type == "attn_qk" || type == "attn_pv"; }
