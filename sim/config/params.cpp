@@ -1,5 +1,6 @@
 #include "sim/config/params.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -339,6 +340,75 @@ bool is_param_section(std::string_view path) {
     }
   }
   return false;
+}
+
+namespace {
+
+std::vector<std::string> split_dotted(std::string_view key) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t dot; (dot = key.find('.', start)) != std::string_view::npos; start = dot + 1) {
+    parts.emplace_back(key.substr(start, dot - start));
+  }
+  parts.emplace_back(key.substr(start));
+  return parts;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string closest_param(std::string_view path) {
+  const std::string last = split_dotted(path).back();
+  std::vector<std::string> candidates;
+  for (const auto& d : param_decls()) {
+    for (size_t dot = d.key.find('.'); dot != std::string::npos; dot = d.key.find('.', dot + 1)) {
+      candidates.push_back(d.key.substr(0, dot));
+    }
+    candidates.push_back(d.key);
+  }
+  for (const auto& c : candidates) {
+    if (c != path && split_dotted(c).back() == last) return c;
+  }
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, last.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const size_t d = edit_distance(path, c);
+    if (d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::optional<std::string> explain_param(std::string_view key) {
+  const Config defaults;
+  std::string out;
+  for (const auto& d : param_decls()) {
+    const bool under = d.key == key || (d.key.size() > key.size() && d.key.compare(0, key.size(), key) == 0 &&
+                                        d.key[key.size()] == '.');
+    if (!under) continue;
+    out += fmt::format("{}{}\n  type:        {}\n  default:     {}\n  unit:        {}\n  range:       {}\n"
+                       "  description: {}\n",
+                       out.empty() ? "" : "\n", d.key, d.type_name(), d.format(defaults), d.unit, d.range_text(),
+                       d.description);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
 }
 
 std::vector<ConfigIssue> cross_field_issues(const Config& c) {
