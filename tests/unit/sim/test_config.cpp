@@ -1,5 +1,6 @@
 // Config loading, validation, overrides, resolved YAML and the generated reference (docs/config.md).
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -517,4 +518,60 @@ TEST_CASE("config: explain_param describes a key or every key of a section", "[c
   CHECK_FALSE(explain_param("arc"));  // a prefix that is not a whole segment
   CHECK(closest_param("arch.pex") == "arch.pes");
   CHECK(closest_param("zzz").empty());
+}
+
+TEST_CASE("config: every preset and example is valid, and so is each quant preset after each arch preset",
+          "[config][presets]") {
+  const fs::path configs = fs::path(DLASIM_SOURCE_DIR) / "configs";
+  std::vector<fs::path> arch, quant;
+  for (const char* sub : {"arch", "quant", "examples"}) {
+    for (const auto& entry : fs::directory_iterator(configs / sub)) {
+      if (entry.path().extension() != ".yaml") continue;
+      INFO(entry.path().string());
+      CHECK_NOTHROW(load_config(entry.path().string(), {}));
+      if (std::string(sub) == "arch") arch.push_back(entry.path());
+      if (std::string(sub) == "quant") quant.push_back(entry.path());
+      // Every preset starts with a header comment saying what it is and where it comes from.
+      CHECK(read_file(entry.path()).rfind("# ", 0) == 0);
+    }
+  }
+  CHECK(arch.size() >= 2);
+  CHECK(quant.size() >= 6);
+  for (const auto& a : arch) {
+    for (const auto& q : quant) {
+      const std::string text = fmt::format("include: [arch/{}, quant/{}]\n", a.filename().string(),
+                                           q.filename().string());
+      INFO(text);
+      CHECK_NOTHROW(load_config_text(text, "composed.yaml", configs.string(), {}));
+    }
+  }
+  // What the presets say.
+  const Config mx = load_config_text("include: [arch/default.yaml, quant/mxfp4.yaml]\n", "c.yaml",
+                                     configs.string(), {});
+  CHECK(mx.arch.vector_size == 32);
+  CHECK(mx.quant.weights.format == "mxfp4");
+  CHECK(mx.quant.activations.format == "mxfp4");
+  const Config nv = load_config_text("include: [arch/keller_5nm.yaml, quant/nvfp4.yaml]\n", "c.yaml",
+                                     configs.string(), {});
+  CHECK(nv.arch.vector_size == 16);
+  CHECK(nv.arch.scale_product_bits == 0);
+  CHECK(nv.arch.acc_bits == 24);
+  CHECK(nv.tech == "tech/keller_5nm.yaml");  // set in arch/ as ../tech/keller_5nm.yaml
+  const Config keller = load_config((configs / "arch" / "keller_5nm.yaml").string(), {});
+  CHECK(keller.arch.pes == 1);
+  CHECK(keller.arch.lanes == 16);
+  CHECK(keller.arch.vector_size == 64);
+  CHECK(keller.arch.acc_bits == 24);
+  CHECK(keller.arch.collector_depth == 16);
+  CHECK(keller.arch.scale_product_bits == 8);
+  CHECK(keller.arch.weight_buffer_entry_bits == 256);
+  CHECK_FALSE(keller.arch.double_buffering);
+  CHECK(keller.quant.weights.scale_bits == 8);
+  CHECK(keller.quant.activations.scale_bits == 8);
+  CHECK(keller.tech == "../tech/keller_5nm.yaml");  // relative to configs/arch, where the file is
+  const Config int8 = load_config_text("include: [arch/keller_5nm.yaml, quant/int8_baseline.yaml]\n", "c.yaml",
+                                       configs.string(), {});
+  CHECK(int8.quant.weights.bits == 8);
+  CHECK(int8.quant.weights.granularity == "per_channel");
+  CHECK(int8.quant.activations.granularity == "per_tensor");
 }
