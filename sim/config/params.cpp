@@ -544,10 +544,51 @@ quant:
 - Keys that are not given keep their defaults; an empty file is a valid configuration.
 - `--set key=value` (repeatable) sets one key by its dotted name on top of the file, e.g.
   `--set arch.pes=8 --set quant.weights.bits=3`. The value is read as a YAML scalar.
-- Relative paths (`workload.layers`, `tech`) are resolved against the directory of the config file.
+- Relative paths (`workload.layers`, `tech`) are resolved against the directory of the file that sets
+  them (see below); a path given with `--set` against the directory of the config file named on the
+  command line.
 - Unknown keys, values of the wrong type and values out of range are errors. All errors are reported at
   once, each with its file (or `--set` argument), line:column and dotted key, and dlasim exits with code 2.
-- A run writes every key with its value to `config.resolved.yaml` in its output directory.
+- A run writes every key with its final value to `config.resolved.yaml` in its output directory.
+- `dlasim config --explain KEY` prints the type, default, unit, range and description of one key, or of
+  every key of a section (`--explain arch`, `--explain quant.weights`).
+
+## Composition: `include:` and presets
+
+A config file can be composed of other files with a top-level `include:`, one path or a list of paths,
+each relative to the directory of the file that includes it:
+
+```yaml
+include: [../arch/default.yaml, ../quant/mxfp4.yaml]
+run:
+  name: default_mxfp4
+workload:
+  layers: ../../traces/tiny_cnn.csv
+```
+
+- The included files are loaded first, in list order, each one's keys overriding those of the files before
+  it; then the including file's own keys override them all, and `--set` applies last. Keys are merged one
+  by one: a file that sets `arch.pes` leaves the other `arch` keys of earlier files as they are.
+- Included files may include others. Including a file that is already being included (a cycle) is an
+  error naming the chain; including the same file twice from different places is not.
+- Every file is checked on its own: an error inside an included file names that file, its line:column and
+  the dotted key, even when a later file sets the same key. A missing or unreadable included file is
+  reported at the `include:` entry of the file that names it. Rules between keys (e.g. scale bits) are
+  checked on the final values, at the place the key was last set.
+- A relative path value (`workload.layers`, `tech`) in an included file is resolved against that file's
+  directory: the loader rewrites it relative to the directory of the top file, and that is the value
+  `config.resolved.yaml` shows (e.g. `tech: ../tech/keller_5nm.yaml` of `configs/arch/keller_5nm.yaml`,
+  included by a file in `configs/`, becomes `tech/keller_5nm.yaml`). Paths in the top file stay as written.
+
+Presets are partial configs meant to be included; each starts with a comment saying what it is and its
+source. `configs/arch/`: `default` (the default template) and `keller_5nm` (the 5 nm chip of Keller et
+al., JSSC 2023: arch, its INT4-VSQ quant from `configs/quant/keller_5nm.yaml`, and the 5 nm tech file).
+`configs/quant/`: `int8_baseline`, `vsquant_4446`, `vsquant_48610`, `keller_5nm`, `mxint8`, `mxfp4`,
+`nvfp4`. A quant preset sets the arch keys its format dictates and no others: the MX presets set
+`arch.vector_size: 32` and NVFP4 `16` (their block size must equal the lanes' V), and presets without
+integer per-vector scale codes (`int8_baseline` and the MX/NVFP4 ones) set `arch.scale_product_bits: 0`;
+so include the quant preset after the arch preset. The INT presets also set `format: auto`, so they
+replace a block format of an earlier file. `configs/examples/` shows compositions.
 )";
   const Config defaults;
   std::vector<std::string> sections;  // top-level names in table order
