@@ -288,24 +288,28 @@ void collect_includes(const Layer& layer, std::vector<std::pair<std::string, std
                       std::vector<Layer>& layers, std::vector<std::string>& errors) {
   const YAML::Node inc = layer.root[kIncludeKey];
   if (!inc) return;
+  // One path, or a list of paths; anything else is reported with the first offending node.
   std::vector<YAML::Node> entries;
+  std::optional<YAML::Node> offender;
   if (inc.IsScalar()) {
     entries.push_back(inc);
   } else if (inc.IsSequence()) {
     for (const auto& e : inc) entries.push_back(e);
   }
-  const bool well_formed = (inc.IsScalar() || inc.IsSequence()) &&
-                           std::all_of(entries.begin(), entries.end(),
-                                       [](const YAML::Node& e) { return e.IsScalar() && !e.Scalar().empty(); });
-  if (!well_formed) {
+  for (const auto& e : entries) {
+    if (!offender && !(e.IsScalar() && !e.Scalar().empty())) offender = e;
+  }
+  if (!inc.IsScalar() && !inc.IsSequence()) offender = inc;
+  if (offender) {
+    const std::string got = inc.IsSequence() ? "a sequence with " + describe(*offender) : describe(inc);
+    YAML::Mark mark = inc.Mark();
+    if (inc.IsNull()) {  // a null value has no useful mark: point at its key
+      for (const auto& kv : layer.root) {
+        if (kv.first.IsScalar() && kv.first.Scalar() == kIncludeKey) mark = kv.first.Mark();
+      }
+    }
     errors.push_back(fmt::format("{}: include: expected a file path or a list of file paths, got {}",
-                                 mark_location(layer.source, inc.Mark()),
-                                 inc.IsSequence() ? "a sequence with " + describe(*std::find_if(
-                                                        entries.begin(), entries.end(),
-                                                        [](const YAML::Node& e) {
-                                                          return !e.IsScalar() || e.Scalar().empty();
-                                                        }))
-                                                  : describe(inc)));
+                                 mark_location(layer.source, mark), got));
     return;
   }
   for (const YAML::Node& entry : entries) {
@@ -317,7 +321,8 @@ void collect_includes(const Layer& layer, std::vector<std::pair<std::string, std
     std::error_code ec;
     std::string canonical = std::filesystem::weakly_canonical(path, ec).string();
     if (ec) canonical = path;
-    const auto in_chain = std::find_if(chain.begin(), chain.end(), [&](const auto& c) { return c.first == canonical; });
+    const auto in_chain =
+        std::find_if(chain.begin(), chain.end(), [&](const auto& c) { return c.first == canonical; });
     if (in_chain != chain.end()) {
       std::string names;
       for (auto it = in_chain; it != chain.end(); ++it) names += it->second + " -> ";
@@ -333,10 +338,10 @@ void collect_includes(const Layer& layer, std::vector<std::pair<std::string, std
     const auto root = parse_tree(*text, path, errors);
     if (!root) continue;
     const std::string dir = std::filesystem::path(path).parent_path().string();
-    const std::string base =
-        value.is_absolute()
-            ? std::filesystem::path(path).parent_path().string()
-            : (std::filesystem::path(layer.path_base) / value.parent_path()).lexically_normal().generic_string();
+    const std::filesystem::path base_path = value.is_absolute()
+                                                ? std::filesystem::path(path).parent_path()
+                                                : std::filesystem::path(layer.path_base) / value.parent_path();
+    const std::string base = base_path.lexically_normal().generic_string();
     Layer included{path, *root, dir.empty() ? "." : dir, base == "." ? "" : base};
     chain.emplace_back(canonical, path);
     collect_includes(included, chain, layers, errors);

@@ -458,6 +458,9 @@ TEST_CASE("config: include errors name the including file and line", "[config][i
   const std::string nested = d.write("nested.yaml", "include: [[a.yaml]]\n");
   CHECK(load_errors(nested) == Messages{nested + ":1:10: include: expected a file path or a list of file paths, "
                                                  "got a sequence with a sequence"});
+  CHECK(errors_of("include:\n") ==
+        Messages{"test.yaml:1:1: include: expected a file path or a list of file paths, got nothing"});
+  CHECK(load("include: []\narch:\n  pes: 3\n").arch.pes == 3);
   CHECK(errors_of("arch:\n  pes: 2\n", {"include=x.yaml"}) ==
         Messages{"--set include=x.yaml: include: allowed only in config files, not in --set"});
   CHECK(errors_of("include: a.yaml\ninclude: b.yaml\n").back() == "test.yaml:2:1: include: duplicate key");
