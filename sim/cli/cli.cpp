@@ -110,6 +110,18 @@ int do_export(const ExportArgs& a) {
   return kExitOk;
 }
 
+// `dlasim config --explain KEY`; an unknown key is a config error (exit 2) with a suggestion when one is close.
+int explain_config_key(const std::string& key, std::ostream& out) {
+  const auto text = explain_param(key);
+  if (!text) {
+    const std::string best = closest_param(key);
+    throw ConfigError({fmt::format("--explain {}: unknown key{}", key,
+                                   best.empty() ? "" : fmt::format(" (did you mean {}?)", best))});
+  }
+  out << *text;
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -142,6 +154,10 @@ int run_cli(int argc, char** argv) {
   CLI::App* config = app.add_subcommand("config", "configuration reference");
   bool reference = false;
   config->add_flag("--reference", reference, "print the config key reference (docs/config.md) as Markdown");
+  std::string explain_key;
+  config->add_option("--explain", explain_key, "print type, default, unit, range and description of a key, or of "
+                                               "every key of a section (e.g. arch, quant.weights)")
+      ->type_name("KEY");
   config->require_option(1);
 
   QuantArgs quant_args;
@@ -206,6 +222,7 @@ int run_cli(int argc, char** argv) {
       print_formats(std::cout);
       return kExitOk;
     }
+    if (*config && !reference) return explain_config_key(explain_key, std::cout);
     if (*config) {
       std::cout << config_reference_markdown();
       return kExitOk;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -33,51 +34,18 @@ std::vector<std::string> split_key(const std::string& key) {
   return parts;
 }
 
+// The top-level key naming the files a config file is composed of.
+const char* const kIncludeKey = "include";
+
 std::string trim(const std::string& s) {
   const auto first = s.find_first_not_of(" \t");
   if (first == std::string::npos) return "";
   return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-// " (did you mean X?)" for the declared key or section closest to `path`, or "" if none is close:
-// a key whose last segment equals path's last segment (a key put in the wrong section) wins, else the
-// smallest edit distance up to max(2, last segment length / 3).
+// " (did you mean X?)" for the declared key or section closest to `path` (closest_param), or "".
 std::string suggestion(const std::string& path) {
-  const std::string last = split_key(path).back();
-  std::vector<std::string> candidates;
-  for (const auto& d : param_decls()) {
-    for (size_t dot = d.key.find('.'); dot != std::string::npos; dot = d.key.find('.', dot + 1)) {
-      candidates.push_back(d.key.substr(0, dot));
-    }
-    candidates.push_back(d.key);
-  }
-  for (const auto& c : candidates) {
-    if (c != path && split_key(c).back() == last) return fmt::format(" (did you mean {}?)", c);
-  }
-  std::string best;
-  size_t best_distance = std::max<size_t>(2, last.size() / 3) + 1;
-  for (const auto& c : candidates) {
-    const size_t d = edit_distance(path, c);
-    if (d < best_distance) {
-      best = c;
-      best_distance = d;
-    }
-  }
+  const std::string best = closest_param(path);
   return best.empty() ? "" : fmt::format(" (did you mean {}?)", best);
 }
 
@@ -100,10 +68,16 @@ std::string describe(const YAML::Node& node) {
   }
 }
 
-// Converts one merged YAML tree (file + overrides) into a Config, collecting every error.
+// Converts the layers of a configuration (included files in order, then the top file with the overrides
+// applied to its tree) into one Config, collecting every error; a later layer's key overrides an earlier's.
 class Converter {
  public:
-  explicit Converter(std::string source) : source_(std::move(source)) {}
+  // The next trees given to convert_layer() come from `source`; relative path values in them are relative
+  // to `path_base`, the directory of that file relative to the top file's directory ("" for the top file).
+  void set_layer(std::string source, std::string path_base) {
+    source_ = std::move(source);
+    path_base_ = std::move(path_base);
+  }
 
   // Applies one "--set key=value" on top of `root` (a map), creating missing maps.
   void apply_override(YAML::Node& root, const std::string& text) {
@@ -115,6 +89,7 @@ class Converter {
     if (std::count(parts.begin(), parts.end(), "") > 0) {
       return error(origin, "", fmt::format("invalid key \"{}\"", key));
     }
+    if (parts[0] == kIncludeKey) return error(origin, key, "allowed only in config files, not in --set");
     YAML::Node value;
     try {
       value = YAML::Load(text.substr(eq + 1));
@@ -140,9 +115,11 @@ class Converter {
     origin_[key] = origin;
   }
 
-  // Converts `root` into config(); problems go to errors().
-  void convert(const YAML::Node& root) {
-    convert_map(root, "", "");
+  // Converts the tree of one layer (the source set by set_layer) into config(); problems go to errors().
+  void convert_layer(const YAML::Node& root) { convert_map(root, "", ""); }
+
+  // Checks the rules between keys on the final values, once every layer is converted.
+  void finish() {
     for (const auto& issue : cross_field_issues(config_)) {
       bool involves_bad_key = bad_keys_.count(issue.key) > 0;
       for (const auto& k : issue.related_keys) involves_bad_key |= bad_keys_.count(k) > 0;
@@ -166,6 +143,9 @@ class Converter {
     errors_.push_back(key.empty() ? fmt::format("{}: {}", loc, message)
                                   : fmt::format("{}: {}: {}", loc, key, message));
   }
+
+  // A message that already carries its location.
+  void error_line(const std::string& message) { errors_.push_back(message); }
 
   Config& config() { return config_; }
   const std::vector<std::string>& errors() const { return errors_; }
@@ -191,6 +171,10 @@ class Converter {
         continue;
       }
       const std::string name = key_node.Scalar();
+      if (path.empty() && name == kIncludeKey) {
+        if (!seen.insert(name).second) error(location(key_node.Mark(), origin), name, "duplicate key");
+        continue;  // resolved before conversion (collect_layers)
+      }
       const std::string child = path.empty() ? name : path + "." + name;
       const auto it = origin_.find(child);
       const std::string child_origin = it != origin_.end() ? it->second : origin;
@@ -212,7 +196,7 @@ class Converter {
     key_location_[decl.key] = loc;
     std::optional<std::string> problem;
     if (value.IsScalar()) {
-      problem = decl.parse_into(config_, value.Scalar());
+      problem = decl.parse_into(config_, rebase_path(decl, value.Scalar()));
     } else {
       problem = fmt::format("expected {}, got {}", decl.expected(), describe(value));
     }
@@ -222,7 +206,17 @@ class Converter {
     }
   }
 
+  // A relative path value of an included file, made relative to the top file's directory (the directory
+  // every path value of a Config is relative to); other values unchanged.
+  std::string rebase_path(const ParamDecl& decl, const std::string& value) const {
+    if (decl.unit != "path" || path_base_.empty() || value.empty()) return value;
+    const std::filesystem::path p(value);
+    if (p.is_absolute()) return value;
+    return (std::filesystem::path(path_base_) / p).lexically_normal().generic_string();
+  }
+
   std::string source_;
+  std::string path_base_;
   Config config_;
   std::map<std::string, std::string> origin_;        // dotted path set or created by --set -> "--set k=v"
   std::map<std::string, std::string> key_location_;  // key -> location of its value
@@ -239,41 +233,169 @@ const std::vector<std::string>& ConfigError::messages() const {
   return messages_;
 }
 
-Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+namespace {
+
+// Reads a whole file; nullopt with `reason` set when it cannot be read.
+std::optional<std::string> read_text(const std::string& path, std::string& reason) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    throw ConfigError({fmt::format("{}: cannot read config file: is a directory", path)});
+    reason = "is a directory";
+    return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError({fmt::format("{}: cannot read config file: {}", path, std::strerror(errno))});
+  if (!in) {
+    reason = std::strerror(errno);
+    return std::nullopt;
+  }
   std::ostringstream text;
   text << in.rdbuf();
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  return load_config_text(text.str(), path, dir.empty() ? "." : dir, overrides);
+  return text.str();
 }
 
-Config load_config_text(const std::string& yaml_text, const std::string& source_name,
-                        const std::string& config_dir, const std::vector<std::string>& overrides) {
+// One file of a configuration: its name in messages, its parsed tree (a map), the directory its include
+// paths are relative to and, relative to the top file's directory, the base of its relative path values.
+struct Layer {
+  std::string source;
+  YAML::Node root;
+  std::string dir;
+  std::string path_base;
+};
+
+// Parses `text` of file `source` into a map tree; an empty document is an empty map. A syntax error or a
+// top level that is not a map is recorded in `errors` and gives nullopt.
+std::optional<YAML::Node> parse_tree(const std::string& text, const std::string& source,
+                                     std::vector<std::string>& errors) {
   YAML::Node root;
   try {
-    root = YAML::Load(yaml_text);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw ConfigError({fmt::format("{}: YAML syntax error: {}", mark_location(source_name, e.mark), e.msg)});
+    errors.push_back(fmt::format("{}: YAML syntax error: {}", mark_location(source, e.mark), e.msg));
+    return std::nullopt;
   }
+  if (root.IsNull()) return YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) {
+    errors.push_back(fmt::format("{}: expected a map of sections at the top level, got {}",
+                                 mark_location(source, root.Mark()), describe(root)));
+    return std::nullopt;
+  }
+  return root;
+}
 
-  Converter converter(source_name);
-  if (!root.IsNull() && !root.IsMap()) {
-    converter.error(mark_location(source_name, root.Mark()), "",
-                    "expected a map of sections at the top level, got " + describe(root));
+// Appends to `layers` the files `layer` includes, recursively and in order (each included file after
+// the files it includes itself), but not `layer`. `chain` holds the files being included, outermost first
+// (canonical path, name in messages), for cycle detection.
+void collect_includes(const Layer& layer, std::vector<std::pair<std::string, std::string>>& chain,
+                      std::vector<Layer>& layers, std::vector<std::string>& errors) {
+  const YAML::Node inc = layer.root[kIncludeKey];
+  if (!inc) return;
+  // One path, or a list of paths; anything else is reported with the first offending node.
+  std::vector<YAML::Node> entries;
+  std::optional<YAML::Node> offender;
+  if (inc.IsScalar()) {
+    entries.push_back(inc);
+  } else if (inc.IsSequence()) {
+    for (const auto& e : inc) entries.push_back(e);
   }
-  if (!root.IsMap()) root.reset(YAML::Node(YAML::NodeType::Map));  // empty file, or reported above
-  for (const auto& text : overrides) converter.apply_override(root, text);
-  converter.convert(root);
+  for (const auto& e : entries) {
+    if (!offender && !(e.IsScalar() && !e.Scalar().empty())) offender = e;
+  }
+  if (!inc.IsScalar() && !inc.IsSequence()) offender = inc;
+  if (offender) {
+    const std::string got = inc.IsSequence() ? "a sequence with " + describe(*offender) : describe(inc);
+    YAML::Mark mark = inc.Mark();
+    if (inc.IsNull()) {  // a null value has no useful mark: point at its key
+      for (const auto& kv : layer.root) {
+        if (kv.first.IsScalar() && kv.first.Scalar() == kIncludeKey) mark = kv.first.Mark();
+      }
+    }
+    errors.push_back(fmt::format("{}: include: expected a file path or a list of file paths, got {}",
+                                 mark_location(layer.source, mark), got));
+    return;
+  }
+  for (const YAML::Node& entry : entries) {
+    const std::string loc = mark_location(layer.source, entry.Mark());
+    const std::filesystem::path value(entry.Scalar());
+    const std::string path = value.is_absolute()
+                                 ? value.lexically_normal().string()
+                                 : (std::filesystem::path(layer.dir) / value).lexically_normal().string();
+    std::error_code ec;
+    std::string canonical = std::filesystem::weakly_canonical(path, ec).string();
+    if (ec) canonical = path;
+    const auto in_chain =
+        std::find_if(chain.begin(), chain.end(), [&](const auto& c) { return c.first == canonical; });
+    if (in_chain != chain.end()) {
+      std::string names;
+      for (auto it = in_chain; it != chain.end(); ++it) names += it->second + " -> ";
+      errors.push_back(fmt::format("{}: include: include cycle: {}{}", loc, names, path));
+      continue;
+    }
+    std::string reason;
+    const auto text = read_text(path, reason);
+    if (!text) {
+      errors.push_back(fmt::format("{}: include: cannot read config file {}: {}", loc, path, reason));
+      continue;
+    }
+    const auto root = parse_tree(*text, path, errors);
+    if (!root) continue;
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    const std::filesystem::path base_path = value.is_absolute()
+                                                ? std::filesystem::path(path).parent_path()
+                                                : std::filesystem::path(layer.path_base) / value.parent_path();
+    const std::string base = base_path.lexically_normal().generic_string();
+    Layer included{path, *root, dir.empty() ? "." : dir, base == "." ? "" : base};
+    chain.emplace_back(canonical, path);
+    collect_includes(included, chain, layers, errors);
+    chain.pop_back();
+    layers.push_back(std::move(included));
+  }
+}
+
+// Loads the top file `source` (text already read, includes relative to `dir`) with its included files.
+Config load_layers(const std::string& yaml_text, const std::string& source, const std::string& dir,
+                   const std::string& config_dir, const std::vector<std::string>& overrides) {
+  std::vector<std::string> errors;
+  const auto root = parse_tree(yaml_text, source, errors);
+  if (!root) throw ConfigError(errors);  // nothing of the file can be trusted
+  Layer top{source, *root, dir, ""};
+  std::vector<Layer> layers;
+  std::error_code ec;
+  std::string canonical = std::filesystem::weakly_canonical(source, ec).string();
+  if (ec) canonical = source;
+  std::vector<std::pair<std::string, std::string>> chain{{canonical, source}};
+  collect_includes(top, chain, layers, errors);
+
+  Converter converter;
+  for (const auto& e : errors) converter.error_line(e);
+  for (const Layer& layer : layers) {
+    converter.set_layer(layer.source, layer.path_base);
+    converter.convert_layer(layer.root);
+  }
+  converter.set_layer(source, "");
+  YAML::Node top_root = top.root;
+  for (const auto& text : overrides) converter.apply_override(top_root, text);
+  converter.convert_layer(top_root);
+  converter.finish();
   if (!converter.errors().empty()) throw ConfigError(converter.errors());
 
   Config config = converter.config();
   config.config_dir = config_dir;
   return config;
+}
+
+}  // namespace
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::string reason;
+  const auto text = read_text(path, reason);
+  if (!text) throw ConfigError({fmt::format("{}: cannot read config file: {}", path, reason)});
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  return load_layers(*text, path, dir, dir, overrides);
+}
+
+Config load_config_text(const std::string& yaml_text, const std::string& source_name,
+                        const std::string& config_dir, const std::vector<std::string>& overrides) {
+  return load_layers(yaml_text, source_name, config_dir, config_dir, overrides);
 }
 
 std::string resolved_yaml(const Config& c) {

@@ -1,5 +1,6 @@
 #include "sim/config/params.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -341,6 +342,75 @@ bool is_param_section(std::string_view path) {
   return false;
 }
 
+namespace {
+
+std::vector<std::string> split_dotted(std::string_view key) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t dot; (dot = key.find('.', start)) != std::string_view::npos; start = dot + 1) {
+    parts.emplace_back(key.substr(start, dot - start));
+  }
+  parts.emplace_back(key.substr(start));
+  return parts;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string closest_param(std::string_view path) {
+  const std::string last = split_dotted(path).back();
+  std::vector<std::string> candidates;
+  for (const auto& d : param_decls()) {
+    for (size_t dot = d.key.find('.'); dot != std::string::npos; dot = d.key.find('.', dot + 1)) {
+      candidates.push_back(d.key.substr(0, dot));
+    }
+    candidates.push_back(d.key);
+  }
+  for (const auto& c : candidates) {
+    if (c != path && split_dotted(c).back() == last) return c;
+  }
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, last.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const size_t d = edit_distance(path, c);
+    if (d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::optional<std::string> explain_param(std::string_view key) {
+  const Config defaults;
+  std::string out;
+  for (const auto& d : param_decls()) {
+    const bool under = d.key == key || (d.key.size() > key.size() && d.key.compare(0, key.size(), key) == 0 &&
+                                        d.key[key.size()] == '.');
+    if (!under) continue;
+    out += fmt::format("{}{}\n  type:        {}\n  default:     {}\n  unit:        {}\n  range:       {}\n"
+                       "  description: {}\n",
+                       out.empty() ? "" : "\n", d.key, d.type_name(), d.format(defaults), d.unit, d.range_text(),
+                       d.description);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
 std::vector<ConfigIssue> cross_field_issues(const Config& c) {
   std::vector<ConfigIssue> issues;
   struct Operand {
@@ -474,10 +544,51 @@ quant:
 - Keys that are not given keep their defaults; an empty file is a valid configuration.
 - `--set key=value` (repeatable) sets one key by its dotted name on top of the file, e.g.
   `--set arch.pes=8 --set quant.weights.bits=3`. The value is read as a YAML scalar.
-- Relative paths (`workload.layers`, `tech`) are resolved against the directory of the config file.
+- Relative paths (`workload.layers`, `tech`) are resolved against the directory of the file that sets
+  them (see below); a path given with `--set` against the directory of the config file named on the
+  command line.
 - Unknown keys, values of the wrong type and values out of range are errors. All errors are reported at
   once, each with its file (or `--set` argument), line:column and dotted key, and dlasim exits with code 2.
-- A run writes every key with its value to `config.resolved.yaml` in its output directory.
+- A run writes every key with its final value to `config.resolved.yaml` in its output directory.
+- `dlasim config --explain KEY` prints the type, default, unit, range and description of one key, or of
+  every key of a section (`--explain arch`, `--explain quant.weights`).
+
+## Composition: `include:` and presets
+
+A config file can be composed of other files with a top-level `include:`, one path or a list of paths,
+each relative to the directory of the file that includes it:
+
+```yaml
+include: [../arch/default.yaml, ../quant/mxfp4.yaml]
+run:
+  name: default_mxfp4
+workload:
+  layers: ../../traces/tiny_cnn.csv
+```
+
+- The included files are loaded first, in list order, each one's keys overriding those of the files before
+  it; then the including file's own keys override them all, and `--set` applies last. Keys are merged one
+  by one: a file that sets `arch.pes` leaves the other `arch` keys of earlier files as they are.
+- Included files may include others. Including a file that is already being included (a cycle) is an
+  error naming the chain; including the same file twice from different places is not.
+- Every file is checked on its own: an error inside an included file names that file, its line:column and
+  the dotted key, even when a later file sets the same key. A missing or unreadable included file is
+  reported at the `include:` entry of the file that names it. Rules between keys (e.g. scale bits) are
+  checked on the final values, at the place the key was last set.
+- A relative path value (`workload.layers`, `tech`) in an included file is resolved against that file's
+  directory: the loader rewrites it relative to the directory of the top file, and that is the value
+  `config.resolved.yaml` shows (e.g. `tech: ../tech/keller_5nm.yaml` of `configs/arch/keller_5nm.yaml`,
+  included by a file in `configs/`, becomes `tech/keller_5nm.yaml`). Paths in the top file stay as written.
+
+Presets are partial configs meant to be included; each starts with a comment saying what it is and its
+source. `configs/arch/`: `default` (the default template) and `keller_5nm` (the 5 nm chip of Keller et
+al., JSSC 2023: arch, its INT4-VSQ quant from `configs/quant/keller_5nm.yaml`, and the 5 nm tech file).
+`configs/quant/`: `int8_baseline`, `vsquant_4446`, `vsquant_48610`, `keller_5nm`, `mxint8`, `mxfp4`,
+`nvfp4`. A quant preset sets the arch keys its format dictates and no others: the MX presets set
+`arch.vector_size: 32` and NVFP4 `16` (their block size must equal the lanes' V), and presets without
+integer per-vector scale codes (`int8_baseline` and the MX/NVFP4 ones) set `arch.scale_product_bits: 0`;
+so include the quant preset after the arch preset. The INT presets also set `format: auto`, so they
+replace a block format of an earlier file. `configs/examples/` shows compositions.
 )";
   const Config defaults;
   std::vector<std::string> sections;  // top-level names in table order

@@ -67,6 +67,13 @@ const std::vector<ParamDecl>& param_decls();
 const ParamDecl* find_param(std::string_view key);
 // True when `path` is a section, i.e. a proper dotted prefix of some key ("quant", "quant.weights").
 bool is_param_section(std::string_view path);
+// The declared key or section closest to the unknown `path`, or "" when none is close: a key whose last
+// segment equals path's last segment (a key put in the wrong section) wins, else the smallest edit
+// distance up to max(2, last segment length / 3).
+std::string closest_param(std::string_view path);
+// `dlasim config --explain`: type, default, unit, range and description of `key`, or of every key under
+// it when it is a section; nullopt when it is neither.
+std::optional<std::string> explain_param(std::string_view key);
 
 // One problem with a Config: the key it is reported on, other keys involved, and the message
 // (without the key), e.g. {"arch.pes", {}, "expected an integer in [1, 4096], got \"0\""}.

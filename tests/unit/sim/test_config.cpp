@@ -1,5 +1,6 @@
 // Config loading, validation, overrides, resolved YAML and the generated reference (docs/config.md).
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -369,4 +370,211 @@ TEST_CASE("config: docs/config.md is generated from the declarations", "[config]
   const fs::path doc = fs::path(DLASIM_SOURCE_DIR) / "docs" / "config.md";
   INFO("regenerate it: build/sim/dlasim config --reference > docs/config.md");
   CHECK(read_file(doc) == config_reference_markdown());
+}
+
+namespace {
+
+// A scratch directory of config files, removed at the end of the test; one name per test case (ctest runs
+// the cases in parallel processes).
+struct ConfigDir {
+  fs::path root;
+  explicit ConfigDir(const std::string& name) : root(fs::temp_directory_path() / ("dlasim_test_include_" + name)) {
+    fs::remove_all(root);
+    fs::create_directories(root);
+  }
+  ~ConfigDir() { fs::remove_all(root); }
+  std::string write(const std::string& name, const std::string& text) const {
+    const fs::path p = root / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  std::string operator/(const std::string& name) const { return (root / name).lexically_normal().string(); }
+};
+
+std::vector<std::string> load_errors(const std::string& path, const std::vector<std::string>& sets = {}) {
+  try {
+    load_config(path, sets);
+  } catch (const ConfigError& e) {
+    return e.messages();
+  }
+  FAIL("expected a ConfigError for " << path);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("config: include loads files first, in order, and the including file and --set override them",
+          "[config][include]") {
+  ConfigDir d("order");
+  d.write("a.yaml", "arch:\n  pes: 2\n  lanes: 8\n  acc_bits: 20\nrun:\n  name: from_a\n");
+  d.write("b.yaml", "arch:\n  lanes: 4\n  collector_depth: 32\n");
+  const std::string top = d.write("top.yaml", "include: [a.yaml, b.yaml]\narch:\n  acc_bits: 24\n");
+  const Config c = load_config(top, {"run.name=from_set"});
+  CHECK(c.arch.pes == 2);              // a only
+  CHECK(c.arch.lanes == 4);            // b overrides a
+  CHECK(c.arch.collector_depth == 32);  // b only
+  CHECK(c.arch.acc_bits == 24);        // the including file overrides both
+  CHECK(c.run.name == "from_set");     // --set applies last
+  CHECK(c.config_dir == d.root.string());
+  // A single file name is an include too; the resolved YAML shows the final values and no include.
+  const std::string one = d.write("one.yaml", "include: b.yaml\n");
+  const std::string resolved = resolved_yaml(load_config(one, {}));
+  CHECK(resolved.find("lanes: 4") != std::string::npos);
+  CHECK(resolved.find("include") == std::string::npos);
+}
+
+TEST_CASE("config: nested includes resolve against the including file's directory", "[config][include]") {
+  ConfigDir d("nested");
+  d.write("presets/base.yaml", "arch:\n  pes: 3\n  lanes: 5\n");
+  d.write("presets/mid.yaml", "include: base.yaml\narch:\n  lanes: 6\n");
+  const std::string top = d.write("runs/top.yaml", "include: ../presets/mid.yaml\n");
+  const Config c = load_config(top, {});
+  CHECK(c.arch.pes == 3);
+  CHECK(c.arch.lanes == 6);
+  // A file included twice (not a cycle) is fine.
+  const std::string twice = d.write("runs/twice.yaml", "include: [../presets/base.yaml, ../presets/mid.yaml]\n");
+  CHECK(load_config(twice, {}).arch.lanes == 6);
+}
+
+TEST_CASE("config: include cycles are errors naming the chain", "[config][include]") {
+  ConfigDir d("cycle");
+  d.write("a.yaml", "include: b.yaml\n");
+  d.write("b.yaml", "arch:\n  pes: 2\ninclude: [a.yaml]\n");
+  const std::string a = d / "a.yaml", b = d / "b.yaml";
+  CHECK(load_errors(a) == Messages{b + ":3:11: include: include cycle: " + a + " -> " + b + " -> " + a});
+  const std::string self = d.write("self.yaml", "include: self.yaml\n");
+  CHECK(load_errors(self) == Messages{self + ":1:10: include: include cycle: " + self + " -> " + self});
+}
+
+TEST_CASE("config: include errors name the including file and line", "[config][include]") {
+  ConfigDir d("inc_errors");
+  const std::string top = d.write("top.yaml", "arch:\n  pes: 2\ninclude:\n  - missing.yaml\n");
+  CHECK(load_errors(top) == Messages{top + ":4:5: include: cannot read config file " + (d / "missing.yaml") +
+                                     ": No such file or directory"});
+  const std::string map = d.write("map.yaml", "include: {a: 1}\n");
+  CHECK(load_errors(map) ==
+        Messages{map + ":1:10: include: expected a file path or a list of file paths, got a map"});
+  const std::string nested = d.write("nested.yaml", "include: [[a.yaml]]\n");
+  CHECK(load_errors(nested) == Messages{nested + ":1:10: include: expected a file path or a list of file paths, "
+                                                 "got a sequence with a sequence"});
+  CHECK(errors_of("include:\n") ==
+        Messages{"test.yaml:1:1: include: expected a file path or a list of file paths, got nothing"});
+  CHECK(load("include: []\narch:\n  pes: 3\n").arch.pes == 3);
+  CHECK(errors_of("arch:\n  pes: 2\n", {"include=x.yaml"}) ==
+        Messages{"--set include=x.yaml: include: allowed only in config files, not in --set"});
+  CHECK(errors_of("include: a.yaml\ninclude: b.yaml\n").back() == "test.yaml:2:1: include: duplicate key");
+}
+
+TEST_CASE("config: errors inside an included file name that file, line and key", "[config][include]") {
+  ConfigDir d("in_file");
+  const std::string bad = d.write("sub/bad.yaml", "arch:\n  pex: 4\n  lanes: lots\n");
+  d.write("sub/broken.yaml", "arch:\n  pes: [1,\n");
+  const std::string top = d.write("top.yaml", "include: sub/bad.yaml\nquant:\n  weights: {bits: 9}\n");
+  CHECK(load_errors(top) ==
+        Messages{bad + ":2:3: arch.pex: unknown key (did you mean arch.pes?)",
+                 bad + ":3:10: arch.lanes: expected an integer in [1, 1024], got \"lots\"",
+                 top + ":3:19: quant.weights.bits: expected an integer in [2, 8], got \"9\""});
+  const std::string top2 = d.write("top2.yaml", "include: sub/broken.yaml\n");
+  const auto broken = load_errors(top2);
+  REQUIRE(broken.size() == 1);
+  CHECK_THAT(broken[0], Catch::Matchers::StartsWith(d / "sub/broken.yaml" + ":3:1: YAML syntax error: "));
+  // A cross-field error is reported where the last file set the key.
+  d.write("sub/spb.yaml", "arch:\n  scale_product_bits: 30\n");
+  const std::string top3 = d.write("top3.yaml", "include: sub/spb.yaml\n");
+  const auto spb = load_errors(top3);
+  REQUIRE(spb.size() == 1);
+  CHECK_THAT(spb[0], Catch::Matchers::StartsWith(d / "sub/spb.yaml" + ":2:23: arch.scale_product_bits: expected 0"));
+}
+
+TEST_CASE("config: relative paths of an included file resolve against its directory", "[config][include]") {
+  ConfigDir d("paths");
+  d.write("presets/chip.yaml", "tech: ../tech/chip.yaml\nworkload:\n  layers: layers.csv\n");
+  d.write("presets/abs.yaml", "tech: /opt/tech.yaml\n");
+  const std::string top = d.write("runs/top.yaml", "include: ../presets/chip.yaml\n");
+  Config c = load_config(top, {});
+  CHECK(c.config_dir == (d.root / "runs").string());
+  CHECK(c.tech == "../tech/chip.yaml");  // relative to runs/, i.e. <root>/tech/chip.yaml
+  CHECK(c.workload.layers == "../presets/layers.csv");
+  // The including file's own paths and --set paths stay relative to its directory; absolute paths stay.
+  const std::string own = d.write("runs/own.yaml", "include: ../presets/chip.yaml\ntech: t.yaml\n");
+  c = load_config(own, {"workload.layers=w.csv"});
+  CHECK(c.tech == "t.yaml");
+  CHECK(c.workload.layers == "w.csv");
+  const std::string abs = d.write("runs/abs.yaml", "include: ../presets/abs.yaml\n");
+  CHECK(load_config(abs, {}).tech == "/opt/tech.yaml");
+}
+
+TEST_CASE("config: explain_param describes a key or every key of a section", "[config]") {
+  const auto pes = explain_param("arch.pes");
+  REQUIRE(pes);
+  CHECK(*pes ==
+        "arch.pes\n  type:        int\n  default:     4\n  unit:        PEs\n  range:       [1, 4096]\n"
+        "  description: Number of processing elements.\n");
+  const auto weights = explain_param("quant.weights");
+  REQUIRE(weights);
+  CHECK(weights->find("quant.weights.bits\n") == 0);
+  CHECK(weights->find("\nquant.weights.format\n") != std::string::npos);
+  CHECK(weights->find("activations") == std::string::npos);
+  CHECK(explain_param("tech"));
+  CHECK_FALSE(explain_param("arch.pex"));
+  CHECK_FALSE(explain_param("arc"));  // a prefix that is not a whole segment
+  CHECK(closest_param("arch.pex") == "arch.pes");
+  CHECK(closest_param("zzz").empty());
+}
+
+TEST_CASE("config: every preset and example is valid, and so is each quant preset after each arch preset",
+          "[config][presets]") {
+  const fs::path configs = fs::path(DLASIM_SOURCE_DIR) / "configs";
+  std::vector<fs::path> arch, quant;
+  for (const char* sub : {"arch", "quant", "examples"}) {
+    for (const auto& entry : fs::directory_iterator(configs / sub)) {
+      if (entry.path().extension() != ".yaml") continue;
+      INFO(entry.path().string());
+      CHECK_NOTHROW(load_config(entry.path().string(), {}));
+      if (std::string(sub) == "arch") arch.push_back(entry.path());
+      if (std::string(sub) == "quant") quant.push_back(entry.path());
+      // Every preset starts with a header comment saying what it is and where it comes from.
+      CHECK(read_file(entry.path()).rfind("# ", 0) == 0);
+    }
+  }
+  CHECK(arch.size() >= 2);
+  CHECK(quant.size() >= 6);
+  for (const auto& a : arch) {
+    for (const auto& q : quant) {
+      const std::string text = fmt::format("include: [arch/{}, quant/{}]\n", a.filename().string(),
+                                           q.filename().string());
+      INFO(text);
+      CHECK_NOTHROW(load_config_text(text, "composed.yaml", configs.string(), {}));
+    }
+  }
+  // What the presets say.
+  const Config mx = load_config_text("include: [arch/default.yaml, quant/mxfp4.yaml]\n", "c.yaml",
+                                     configs.string(), {});
+  CHECK(mx.arch.vector_size == 32);
+  CHECK(mx.quant.weights.format == "mxfp4");
+  CHECK(mx.quant.activations.format == "mxfp4");
+  const Config nv = load_config_text("include: [arch/keller_5nm.yaml, quant/nvfp4.yaml]\n", "c.yaml",
+                                     configs.string(), {});
+  CHECK(nv.arch.vector_size == 16);
+  CHECK(nv.arch.scale_product_bits == 0);
+  CHECK(nv.arch.acc_bits == 24);
+  CHECK(nv.tech == "tech/keller_5nm.yaml");  // set in arch/ as ../tech/keller_5nm.yaml
+  const Config keller = load_config((configs / "arch" / "keller_5nm.yaml").string(), {});
+  CHECK(keller.arch.pes == 1);
+  CHECK(keller.arch.lanes == 16);
+  CHECK(keller.arch.vector_size == 64);
+  CHECK(keller.arch.acc_bits == 24);
+  CHECK(keller.arch.collector_depth == 16);
+  CHECK(keller.arch.scale_product_bits == 8);
+  CHECK(keller.arch.weight_buffer_entry_bits == 256);
+  CHECK_FALSE(keller.arch.double_buffering);
+  CHECK(keller.quant.weights.scale_bits == 8);
+  CHECK(keller.quant.activations.scale_bits == 8);
+  CHECK(keller.tech == "../tech/keller_5nm.yaml");  // relative to configs/arch, where the file is
+  const Config int8 = load_config_text("include: [arch/keller_5nm.yaml, quant/int8_baseline.yaml]\n", "c.yaml",
+                                       configs.string(), {});
+  CHECK(int8.quant.weights.bits == 8);
+  CHECK(int8.quant.weights.granularity == "per_channel");
+  CHECK(int8.quant.activations.granularity == "per_tensor");
 }
