@@ -196,6 +196,10 @@ int run_cli(int argc, char** argv) {
   bench->add_flag("--exact-reference", bench_args.exact_reference,
                   "run: check against the reference's defining saturating loop instead of its fastest path");
 
+  std::string report_dir_arg;
+  CLI::App* report = app.add_subcommand("report", "re-render the plots and totals of a finished run directory");
+  report->add_option("dir", report_dir_arg, "directory of a finished run (holding summary.json)")->required();
+
   std::string validate_tech = "configs/tech/keller_5nm.yaml";
   CLI::App* validate = app.add_subcommand(
       "validate-energy", "the energy model against Keller et al. JSSC 2023 Table II (docs/validation.md)");
@@ -214,6 +218,7 @@ int run_cli(int argc, char** argv) {
     if (*export_energy) return do_export(export_args);
     if (*quant) return run_quant(quant_args, std::cout);
     if (*bench) return run_bench(bench_args, std::cout);
+    if (*report) return report_dir(report_dir_arg, std::cout);
     if (*validate) {
       std::cout << table2_markdown(keller_table2(load_tech(validate_tech)));
       return kExitOk;

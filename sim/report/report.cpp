@@ -12,6 +12,8 @@
 #include <fmt/ostream.h>
 
 #include "sim/config/load.hpp"
+#include "sim/input_error.hpp"
+#include "sim/report/plots.hpp"
 #include "sim/report/figures.hpp"
 
 namespace dlasim::sim {
@@ -291,6 +293,32 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
   fmt::print(os, "bit-exact: all {} outputs of the {} layers match the reference, in the design and the baseline\n",
              outputs, d.layers.size());
   if (!r.out_dir.empty()) fmt::print(os, "outputs: {}/\n", r.out_dir);
+}
+
+int report_dir(const std::string& dir, std::ostream& os) {
+  const std::string path = dir + "/summary.json";
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot open (expected the directory of a finished `dlasim run`)");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path + ": not a valid summary.json: " + e.what());
+  }
+  try {
+    fmt::print(os, "run '{}': {} layers, {} MACs, tech {}\n", j.at("run").get<std::string>(), j.at("layers").size(),
+               j.at("macs").get<int64_t>(), j.at("tech").get<std::string>());
+    for (const char* side : {"design", "baseline"}) {
+      const auto& d = j.at(side);
+      fmt::print(os, "{:<9} {:<14} {:>12} cycles {:>12.4g} pJ {:>10.4g} um2 {:>8.2f} dB SQNR\n", side,
+                 d.at("label").get<std::string>(), d.at("cycles").get<uint64_t>(), d.at("energy_pj").get<double>(),
+                 d.at("area_um2").get<double>(), d.at("sqnr_db").get<double>());
+    }
+    for (const std::string& image : render_run_plots(dir, j)) fmt::print(os, "plot: {}\n", image);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path + ": missing or malformed field: " + e.what());
+  }
+  return 0;
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {

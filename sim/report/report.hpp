@@ -21,6 +21,10 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c);
 // Writes every output file into `dir` (created if needed).
 void write_outputs(const std::string& dir, const RunResult& r, const Config& c);
 
+// `dlasim report DIR`: re-renders the plots of a finished run (DIR/summary.json) and prints its totals.
+// Throws InputError when DIR holds no readable summary.json or gnuplot fails.
+int report_dir(const std::string& dir, std::ostream& os);
+
 // Writes `content` to `path` through a temporary file and a rename, so `path` is never half-written.
 void write_file_atomic(const std::string& path, const std::string& content);
 

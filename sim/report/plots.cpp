@@ -1,0 +1,126 @@
+#include "sim/report/plots.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "sim/input_error.hpp"
+#include "sim/report/report.hpp"
+
+namespace dlasim::sim {
+
+namespace {
+
+// Writes `name`.dat and `name`.gp into `dir`, renders PNG and SVG, returns both image paths. `body` is the
+// plot command(s) reading the data file `name`.dat; the terminal and output lines are added here.
+std::vector<std::string> render(const std::string& dir, const std::string& name, const std::string& data,
+                                const std::string& settings, const std::string& body) {
+  write_file_atomic(dir + "/" + name + ".dat", data);
+  std::string script = "# dlasim plot; data in " + name + ".dat. Re-render: gnuplot " + name + ".gp\n";
+  for (const auto& [term, ext] : {std::pair<std::string, std::string>{"pngcairo size 1000,600 font ',10'", "png"},
+                                  {"svg size 1000,600 font 'sans,10'", "svg"}}) {
+    script += fmt::format("set terminal {} noenhanced\nset output {}\n{}\n{}\nunset output\n", term,
+                          gnuplot_quote(name + "." + ext), settings, body);
+  }
+  const std::string gp = dir + "/" + name + ".gp";
+  write_file_atomic(gp, script);
+  run_gnuplot(gp);
+  return {dir + "/" + name + ".png", dir + "/" + name + ".svg"};
+}
+
+// A string field of a gnuplot data file: double-quoted (double quotes dropped from the text).
+std::string data_label(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c != '"') q += c;
+  }
+  return q + "\"";
+}
+
+}  // namespace
+
+std::string gnuplot_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
+  return q + "'";
+}
+
+void run_gnuplot(const std::string& script) {
+  const std::filesystem::path p(script);
+  const pid_t pid = fork();
+  if (pid < 0) throw InputError("cannot start gnuplot for " + script);
+  if (pid == 0) {
+    if (chdir(p.parent_path().c_str()) != 0) _exit(126);
+    const std::string file = p.filename().string();
+    execlp("gnuplot", "gnuplot", file.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    throw InputError(code == 127 ? fmt::format("{}: gnuplot is not installed (Debian package gnuplot-nox)", script)
+                                 : fmt::format("{}: gnuplot failed (exit status {})", script, code));
+  }
+}
+
+std::vector<std::string> render_run_plots(const std::string& run_dir, const nlohmann::json& summary) {
+  const std::string dir = run_dir + "/plots";
+  std::filesystem::create_directories(dir);
+  const std::string design = "design " + summary.at("design").at("label").get<std::string>();
+  const std::string baseline = "baseline " + summary.at("baseline").at("label").get<std::string>();
+  std::vector<std::string> images;
+
+  // Energy by component: a row-stacked histogram, one bar per design (rows), one segment per component
+  // (columns).
+  std::set<std::string> components;
+  for (const auto& side : {"design", "baseline"}) {
+    for (const auto& [k, v] : summary.at(side).at("energy_by_component_pj").items()) components.insert(k);
+  }
+  std::string stacked = "# design";
+  for (const std::string& c : components) stacked += " " + c;
+  stacked += "\n";
+  for (const auto& [side, label] : {std::pair<const char*, std::string>{"design", design}, {"baseline", baseline}}) {
+    stacked += data_label(label);
+    const auto& e = summary.at(side).at("energy_by_component_pj");
+    for (const std::string& c : components) stacked += fmt::format(" {:.9g}", e.contains(c) ? e.at(c).get<double>() : 0.0);
+    stacked += "\n";
+  }
+  // Distinct colours for up to 12 components (gnuplot's default cycle repeats after 8).
+  static const char* const kColours[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
+                                         "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#17becf", "#393b79"};
+  std::string body = "plot ";
+  std::size_t col = 2;
+  for (const std::string& c : components) {
+    body += fmt::format("{}'energy_components.dat' using {}:xtic(1) title {} lc rgb '{}'", col > 2 ? ", " : "", col,
+                        gnuplot_quote(c), kColours[(col - 2) % 12]);
+    ++col;
+  }
+  const auto e = render(dir, "energy_components", stacked,
+                        "set title 'Energy by component (pJ)'\nset style data histograms\n"
+                        "set style histogram rowstacked\nset style fill solid 0.85 border -1\nset boxwidth 0.6\n"
+                        "set key outside right\nset ylabel 'pJ'",
+                        body);
+  images.insert(images.end(), e.begin(), e.end());
+
+  // Cycles per layer: clustered bars, design and baseline.
+  std::string layers = "# layer design_cycles baseline_cycles\n";
+  for (const auto& l : summary.at("layers")) {
+    layers += fmt::format("{} {} {}\n", data_label(l.at("name").get<std::string>()),
+                          l.at("design").at("cycles").get<uint64_t>(), l.at("baseline").at("cycles").get<uint64_t>());
+  }
+  const auto c = render(dir, "cycles_per_layer", layers,
+                        "set title 'Cycles per layer'\nset style data histograms\nset style histogram clustered\n"
+                        "set style fill solid 0.85 border -1\nset xtics rotate by -60 font ',7'\nset ylabel 'cycles'\n"
+                        "set yrange [0:*]\nset key outside top center horizontal",
+                        fmt::format("plot 'cycles_per_layer.dat' using 2:xtic(1) title {}, '' using 3 title {}",
+                                    gnuplot_quote(design), gnuplot_quote(baseline)));
+  images.insert(images.end(), c.begin(), c.end());
+  return images;
+}
+
+}  // namespace dlasim::sim
