@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -120,6 +121,61 @@ std::vector<std::string> render_run_plots(const std::string& run_dir, const nloh
                         fmt::format("plot 'cycles_per_layer.dat' using 2:xtic(1) title {}, '' using 3 title {}",
                                     gnuplot_quote(design), gnuplot_quote(baseline)));
   images.insert(images.end(), c.begin(), c.end());
+  return images;
+}
+
+std::vector<std::size_t> pareto_front(const std::vector<double>& x, const std::vector<double>& y) {
+  std::vector<std::size_t> order(x.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b] || (x[a] == x[b] && y[a] < y[b]); });
+  std::vector<std::size_t> front;
+  for (std::size_t i : order) {
+    if (front.empty() || y[i] < y[front.back()]) front.push_back(i);
+  }
+  return front;
+}
+
+std::vector<std::string> render_sweep_plots(const std::string& sweep_dir, const nlohmann::json& sweep) {
+  const std::string dir = sweep_dir + "/plots";
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> labels;
+  std::vector<double> area, energy, perf_area;
+  for (const auto& p : sweep.at("points")) {
+    if (p.at("status") != "ok" || !p.contains("results") || p.at("results").is_null()) continue;
+    const auto& r = p.at("results");
+    labels.push_back(r.at("design").at("label").get<std::string>());
+    area.push_back(r.at("ratio_to_baseline").at("area").get<double>());
+    energy.push_back(r.at("ratio_to_baseline").at("energy").get<double>());
+    perf_area.push_back(r.at("ratio_to_baseline").at("achieved_tops_per_mm2").get<double>());
+  }
+  if (labels.empty()) throw InputError(sweep_dir + "/sweep.json: no successful point to plot");
+  std::vector<double> neg_perf(perf_area.size());
+  for (std::size_t i = 0; i < perf_area.size(); ++i) neg_perf[i] = -perf_area[i];
+
+  std::vector<std::string> images;
+  const auto scatter = [&](const std::string& name, const std::vector<double>& x, const std::vector<std::size_t>& front,
+                           const std::string& xlabel, const std::string& title) {
+    std::string data = "# label x energy_ratio (all points)\n";
+    for (std::size_t i = 0; i < labels.size(); ++i) data += fmt::format("{} {:.9g} {:.9g}\n", data_label(labels[i]), x[i], energy[i]);
+    data += "\n\n# Pareto front\n";
+    for (std::size_t i : front) data += fmt::format("{} {:.9g} {:.9g}\n", data_label(labels[i]), x[i], energy[i]);
+    const std::string settings = "set title " + gnuplot_quote(title) + "\nset xlabel " + gnuplot_quote(xlabel) +
+                                 "\nset ylabel 'energy / 8-bit baseline'\nset grid\nset key top left\n"
+                                 "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05";
+    const std::string body = fmt::format(
+        "plot '{0}.dat' index 0 using 2:3 with points pt 7 ps 1 lc rgb '#9c9c9c' title 'design points', "
+        "'' index 1 using 2:3 with linespoints pt 7 ps 1.4 lw 2 lc rgb '#e15759' title 'Pareto front', "
+        "'' index 0 using 2:3:1 with labels offset char 0,1 font ',8' notitle, "
+        "'-' using 1:2 with points pt 5 ps 1.6 lc rgb '#4e79a7' title '8-bit baseline'\n1 1\ne",
+        name);
+    const auto r = render(dir, name, data, settings, body);
+    images.insert(images.end(), r.begin(), r.end());
+  };
+  scatter("energy_vs_area", area, pareto_front(area, energy), "area / 8-bit baseline",
+          "Energy vs area, normalised to the 8-bit baseline");
+  std::vector<std::size_t> front = pareto_front(neg_perf, energy);
+  scatter("energy_vs_perf_per_area", perf_area, front, "achieved TOPS/mm2 / 8-bit baseline",
+          "Energy vs performance per area, normalised to the 8-bit baseline");
   return images;
 }
 

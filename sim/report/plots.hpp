@@ -16,6 +16,15 @@ namespace dlasim::sim {
 // fails (naming the script).
 std::vector<std::string> render_run_plots(const std::string& run_dir, const nlohmann::json& summary);
 
+// The sweep plots from sweep.json (docs/sweeps.md): energy vs area and energy vs achieved TOPS/mm², each
+// normalised to the 8-bit baseline, one point per successful sweep point labelled with its design (W/A/ws/as),
+// the Pareto front highlighted (lower energy and area; lower energy and higher TOPS/mm²). Failed points are
+// left out. Returns the image paths written.
+std::vector<std::string> render_sweep_plots(const std::string& sweep_dir, const nlohmann::json& sweep);
+
+// Indices of the Pareto-optimal points among (x, y) when both are minimised, in increasing x.
+std::vector<std::size_t> pareto_front(const std::vector<double>& x, const std::vector<double>& y);
+
 // Runs gnuplot on `script` (cwd = its directory); throws InputError with gnuplot's exit status otherwise.
 void run_gnuplot(const std::string& script);
 

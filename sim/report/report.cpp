@@ -296,6 +296,18 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
 }
 
 int report_dir(const std::string& dir, std::ostream& os) {
+  if (std::filesystem::exists(dir + "/sweep.json")) {
+    const std::string path = dir + "/sweep.json";
+    nlohmann::json j;
+    try {
+      std::ifstream in(path);
+      j = nlohmann::json::parse(in);
+      for (const std::string& image : render_sweep_plots(dir, j)) fmt::print(os, "plot: {}\n", image);
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(path + ": not a valid sweep.json: " + e.what());
+    }
+    return 0;
+  }
   const std::string path = dir + "/summary.json";
   std::ifstream in(path);
   if (!in) throw InputError(path + ": cannot open (expected the directory of a finished `dlasim run`)");

@@ -21,8 +21,9 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c);
 // Writes every output file into `dir` (created if needed).
 void write_outputs(const std::string& dir, const RunResult& r, const Config& c);
 
-// `dlasim report DIR`: re-renders the plots of a finished run (DIR/summary.json) and prints its totals.
-// Throws InputError when DIR holds no readable summary.json or gnuplot fails.
+// `dlasim report DIR`: re-renders the plots of a finished sweep (DIR/sweep.json: render_sweep_plots) or run
+// (DIR/summary.json: render_run_plots, and prints its totals). Throws InputError when DIR holds neither
+// readable file or gnuplot fails.
 int report_dir(const std::string& dir, std::ostream& os);
 
 // Writes `content` to `path` through a temporary file and a rename, so `path` is never half-written.

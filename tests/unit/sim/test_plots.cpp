@@ -65,3 +65,10 @@ TEST_CASE("report: a directory without a readable summary.json is a clear error"
 TEST_CASE("report: gnuplot string literals double their quotes") {
   CHECK(sim::gnuplot_quote("it's") == "'it''s'");
 }
+
+TEST_CASE("report: the Pareto front keeps the points no other point beats in both coordinates") {
+  // (area, energy): (1,1) baseline-like, (0.6,0.7), (0.7,0.5), (0.8,0.6) dominated by (0.7,0.5), (0.5,0.9).
+  const std::vector<double> x{1.0, 0.6, 0.7, 0.8, 0.5}, y{1.0, 0.7, 0.5, 0.6, 0.9};
+  const std::vector<std::size_t> front = sim::pareto_front(x, y);
+  CHECK(front == std::vector<std::size_t>{4, 1, 2});
+}
