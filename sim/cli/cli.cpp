@@ -20,6 +20,7 @@
 #include "sim/report/energy_tables.hpp"
 #include "sim/report/report.hpp"
 #include "sim/run.hpp"
+#include "sim/sweep/sweep_run.hpp"
 
 namespace dlasim::sim {
 
@@ -180,6 +181,14 @@ int run_cli(int argc, char** argv) {
   bench->add_flag("--exact-reference", bench_args.exact_reference,
                   "run: check against the reference's defining saturating loop instead of its fastest path");
 
+  SweepArgs sweep_args;
+  CLI::App* sweep = app.add_subcommand("sweep", "run the points of a sweep file, one process each, and merge them "
+                                                "into sweep.csv/sweep.json (docs/sweeps.md)");
+  sweep->add_option("sweep_file", sweep_args.file, "sweep YAML (base config, axes, zip)")->required();
+  sweep->add_option("-j,--jobs", sweep_args.jobs, "points run at once (default: number of cores)");
+  sweep->add_option("--out", sweep_args.out, "output directory (default: out/sweeps/<name>)");
+  sweep->add_flag("--retry-failed", sweep_args.retry_failed, "rerun points recorded as failed");
+
   std::string validate_tech = "configs/tech/keller_5nm.yaml";
   CLI::App* validate = app.add_subcommand(
       "validate-energy", "the energy model against Keller et al. JSSC 2023 Table II (docs/validation.md)");
@@ -196,6 +205,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (*run) return do_run(run_args);
     if (*export_energy) return do_export(export_args);
+    if (*sweep) return run_sweep(sweep_args, std::cout);
     if (*quant) return run_quant(quant_args, std::cout);
     if (*bench) return run_bench(bench_args, std::cout);
     if (*validate) {

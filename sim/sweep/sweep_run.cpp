@@ -1,0 +1,326 @@
+#include "sim/sweep/sweep_run.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "sim/input_error.hpp"
+#include "sim/report/report.hpp"
+
+namespace dlasim::sim {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kErrorTailBytes = 2000;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The last lines of `text`, at most kErrorTailBytes, without a trailing newline.
+std::string tail(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.size() <= kErrorTailBytes) return text;
+  std::size_t from = text.size() - kErrorTailBytes;
+  const std::size_t nl = text.find('\n', from);
+  if (nl != std::string::npos && nl + 1 < text.size()) from = nl + 1;
+  return text.substr(from);
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string clock_text(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) : fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+// A point's merged results: the summary.json of an ok point, else null.
+ordered_json point_results(const std::string& out_dir, const SweepPoint& p, const PointRecord& r) {
+  if (r.status != "ok") return nullptr;
+  const std::string path = out_dir + "/points/" + p.id + "/summary.json";
+  ordered_json s;
+  try {
+    s = ordered_json::parse(read_file(path));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+  ordered_json j;
+  for (const char* side : {"design", "baseline"}) {
+    const ordered_json& d = s.at(side);
+    j[side] = {{"label", d.at("label")},       {"cycles", d.at("cycles")},     {"energy_pj", d.at("energy_pj")},
+               {"area_um2", d.at("area_um2")}, {"sqnr_db", d.at("sqnr_db")},   {"tops_per_w", d.at("tops_per_w")},
+               {"achieved_tops_per_mm2", d.at("achieved_tops_per_mm2")}};
+  }
+  const ordered_json& q = s.at("ratio_to_baseline");
+  j["ratio_to_baseline"] = {{"cycles", q.at("cycles")},
+                            {"energy", q.at("energy")},
+                            {"area", q.at("area")},
+                            {"energy_per_op", q.at("energy_per_op")},
+                            {"tops_per_w", q.at("tops_per_w")},
+                            {"achieved_tops_per_mm2", q.at("achieved_tops_per_mm2")}};
+  return j;
+}
+
+struct Running {
+  std::size_t todo_index;
+  Clock::time_point start;
+};
+
+// Forks and execs `dlasim run` for one point; stdout goes to /dev/null, stderr to <dir>/stderr.txt.
+pid_t spawn(const std::string& exe, const SweepSpec& spec, const SweepPoint& p, const std::string& dir) {
+  std::vector<std::string> args = {exe, "run", spec.base};
+  for (const std::string& o : p.overrides()) {
+    args.push_back("--set");
+    args.push_back(o);
+  }
+  args.insert(args.end(), {"--out", dir, "--quiet"});
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string err_path = dir + "/stderr.txt";
+  std::cout.flush();
+  std::cerr.flush();
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    const int null_fd = open("/dev/null", O_WRONLY);
+    const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (null_fd >= 0) dup2(null_fd, STDOUT_FILENO);
+    if (err_fd >= 0) dup2(err_fd, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    const std::string msg = std::string("dlasim sweep: cannot execute ") + argv[0] + ": " + std::strerror(errno) + "\n";
+    (void)!write(STDERR_FILENO, msg.data(), msg.size());
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+ordered_json point_record_json(const SweepPoint& p, const PointRecord& r) {
+  ordered_json values = ordered_json::object();
+  for (const auto& [k, v] : p.values) values[k] = v;
+  ordered_json j;
+  j["id"] = p.id;
+  j["index"] = p.index;
+  j["values"] = values;
+  j["status"] = r.status;
+  j["exit_code"] = r.exit_code >= 0 ? ordered_json(r.exit_code) : ordered_json(nullptr);
+  j["signal"] = r.signal ? ordered_json(r.signal) : ordered_json(nullptr);
+  j["error"] = r.error;
+  j["seconds"] = std::round(r.seconds * 1000.0) / 1000.0;
+  return j;
+}
+
+PointRecord read_point_record(const std::string& dir, const SweepPoint& p) {
+  PointRecord r;
+  const std::string path = dir + "/point.json";
+  if (!fs::exists(path)) return r;
+  try {
+    const ordered_json j = ordered_json::parse(read_file(path));
+    ordered_json values = ordered_json::object();
+    for (const auto& [k, v] : p.values) values[k] = v;
+    if (j.at("values") != values) return r;
+    const std::string status = j.at("status").get<std::string>();
+    if (status != "ok" && status != "failed") return r;
+    if (status == "ok" && !fs::exists(dir + "/summary.json")) return r;
+    r.status = status;
+    r.exit_code = j.at("exit_code").is_null() ? -1 : j.at("exit_code").get<int>();
+    r.signal = j.at("signal").is_null() ? 0 : j.at("signal").get<int>();
+    r.error = j.at("error").get<std::string>();
+    r.seconds = j.at("seconds").get<double>();
+  } catch (const std::exception&) {
+    return PointRecord{};
+  }
+  return r;
+}
+
+std::string sweep_csv(const SweepSpec& spec, const std::vector<SweepPoint>& points,
+                      const std::vector<PointRecord>& records, const std::string& out_dir) {
+  std::string out = "index,id";
+  for (const std::string& k : spec.keys) out += "," + csv_field(k);
+  out +=
+      ",status,exit_code,design_label,design_cycles,design_energy_pj,design_area_um2,design_sqnr_db,"
+      "baseline_label,baseline_cycles,baseline_energy_pj,baseline_area_um2,baseline_sqnr_db,cycles_ratio,"
+      "energy_ratio,area_ratio,energy_per_op_ratio,tops_per_w_ratio,achieved_tops_per_mm2_ratio\n";
+  const auto text = [](const ordered_json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const SweepPoint& p = points[i];
+    const PointRecord& r = records[i];
+    out += fmt::format("{},{}", p.index, p.id);
+    for (const auto& kv : p.values) out += "," + csv_field(kv.second);
+    out += "," + r.status + "," + (r.exit_code >= 0 ? std::to_string(r.exit_code) : std::string());
+    const ordered_json res = point_results(out_dir, p, r);
+    for (const char* side : {"design", "baseline"}) {
+      for (const char* f : {"label", "cycles", "energy_pj", "area_um2", "sqnr_db"}) {
+        out += "," + (res.is_null() ? std::string() : csv_field(text(res[side][f])));
+      }
+    }
+    for (const char* f : {"cycles", "energy", "area", "energy_per_op", "tops_per_w", "achieved_tops_per_mm2"}) {
+      out += "," + (res.is_null() ? std::string() : text(res["ratio_to_baseline"][f]));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+ordered_json sweep_json(const SweepSpec& spec, const std::vector<SweepPoint>& points,
+                        const std::vector<PointRecord>& records, const std::string& out_dir) {
+  ordered_json j;
+  j["sweep"] = spec.name;
+  j["sweep_file"] = spec.source;
+  j["base"] = spec.base;
+  j["keys"] = spec.keys;
+  ordered_json axes = ordered_json::array();
+  for (const SweepAxis& a : spec.axes) axes.push_back({{"keys", a.keys}, {"values", a.values}});
+  j["axes"] = axes;
+  std::size_t ok = 0;
+  for (const PointRecord& r : records) ok += r.status == "ok";
+  j["points_total"] = points.size();
+  j["points_ok"] = ok;
+  j["points_failed"] = points.size() - ok;
+  ordered_json list = ordered_json::array();
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    ordered_json p = point_record_json(points[i], records[i]);
+    p.erase("seconds");
+    const std::string dir = "points/" + points[i].id;
+    p["dir"] = dir;
+    p["point_json"] = dir + "/point.json";
+    p["summary"] = records[i].status == "ok" ? ordered_json(dir + "/summary.json") : ordered_json(nullptr);
+    p["results"] = point_results(out_dir, points[i], records[i]);
+    list.push_back(p);
+  }
+  j["points"] = list;
+  return j;
+}
+
+int run_sweep(const SweepArgs& args, std::ostream& os) {
+  const SweepSpec spec = load_sweep(args.file);
+  const std::vector<SweepPoint> points = expand_points(spec);
+  validate_points(spec, points);
+  if (args.jobs < 0) throw InputError(fmt::format("-j {}: expected a positive number of jobs", args.jobs));
+  int jobs = args.jobs;
+  if (jobs == 0) jobs = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+  std::string exe = args.exe;
+  if (exe.empty()) exe = fs::read_symlink("/proc/self/exe").string();
+  const std::string out_dir = args.out.empty() ? "out/sweeps/" + spec.name : args.out;
+  fs::create_directories(out_dir + "/points");
+
+  std::vector<PointRecord> records(points.size());
+  std::vector<std::size_t> todo;
+  std::size_t skipped = 0;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    records[i] = read_point_record(out_dir + "/points/" + points[i].id, points[i]);
+    const bool keep = records[i].status == "ok" || (records[i].status == "failed" && !args.retry_failed);
+    if (keep) {
+      ++skipped;
+    } else {
+      todo.push_back(i);
+    }
+  }
+
+  const bool progress = isatty(STDERR_FILENO);
+  const Clock::time_point start = Clock::now();
+  std::size_t done = 0, failed = 0;
+  for (const PointRecord& r : records) failed += r.status == "failed" && !args.retry_failed;
+  const auto show = [&](bool final_line) {
+    if (!progress) return;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    std::string eta = "--:--";
+    if (done > 0) eta = clock_text(elapsed / done * (todo.size() - done));
+    std::cerr << fmt::format("\r\x1b[Ksweep {}: {}/{} points done, {} failed, elapsed {}, ETA {}", spec.name,
+                             skipped + done, points.size(), failed, clock_text(elapsed), final_line ? "0:00" : eta)
+              << (final_line ? "\n" : "") << std::flush;
+  };
+
+  std::map<pid_t, Running> running;
+  std::size_t next = 0;
+  show(false);
+  auto last_show = Clock::now();
+  while (next < todo.size() || !running.empty()) {
+    while (next < todo.size() && running.size() < static_cast<std::size_t>(jobs)) {
+      const SweepPoint& p = points[todo[next]];
+      const std::string dir = out_dir + "/points/" + p.id;
+      fs::remove_all(dir);
+      fs::create_directories(dir);
+      running[spawn(exe, spec, p, dir)] = Running{next, Clock::now()};
+      ++next;
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, progress ? WNOHANG : 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+    }
+    if (pid == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (Clock::now() - last_show > std::chrono::milliseconds(500)) {
+        show(false);
+        last_show = Clock::now();
+      }
+      continue;
+    }
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const std::size_t pi = todo[it->second.todo_index];
+    const SweepPoint& p = points[pi];
+    const std::string dir = out_dir + "/points/" + p.id;
+    PointRecord r;
+    r.seconds = std::chrono::duration<double>(Clock::now() - it->second.start).count();
+    running.erase(it);
+    std::string err = tail(read_file(dir + "/stderr.txt"));
+    if (err.empty()) fs::remove(dir + "/stderr.txt");
+    if (WIFEXITED(status)) {
+      r.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      r.signal = WTERMSIG(status);
+      err += (err.empty() ? "" : "\n") + fmt::format("killed by signal {} ({})", r.signal, strsignal(r.signal));
+    }
+    r.status = r.exit_code == 0 && fs::exists(dir + "/summary.json") ? "ok" : "failed";
+    if (r.status == "failed") {
+      r.error = err.empty() ? "no summary.json written" : err;
+      ++failed;
+      if (progress) std::cerr << "\r\x1b[K";
+      const std::string first = r.error.substr(0, r.error.find('\n'));
+      std::cerr << fmt::format("sweep {}: point {} failed: {}\n", spec.name, p.id, first);
+    }
+    write_file_atomic(dir + "/point.json", point_record_json(p, r).dump(2) + "\n");
+    records[pi] = r;
+    ++done;
+    show(false);
+  }
+  if (!todo.empty()) show(true);
+
+  write_file_atomic(out_dir + "/sweep.csv", sweep_csv(spec, points, records, out_dir));
+  write_file_atomic(out_dir + "/sweep.json", sweep_json(spec, points, records, out_dir).dump(2) + "\n");
+  std::size_t ok = 0;
+  for (const PointRecord& r : records) ok += r.status == "ok";
+  os << fmt::format("sweep {}: {} points, {} ok, {} failed; {} already recorded, {} run; wrote {}/sweep.csv\n",
+                    spec.name, points.size(), ok, points.size() - ok, skipped, todo.size(), out_dir);
+  return ok == points.size() ? 0 : 1;
+}
+
+}  // namespace dlasim::sim
