@@ -72,7 +72,7 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
   spec.name = std::filesystem::path(source).stem().string();
   std::vector<RawAxis> raw;
   YAML::Node zip;
-  bool have_base = false, have_axes = false;
+  bool have_base = false, have_axes = false, have_zip = false;
   for (const auto& kv : root) {
     const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
     const std::string loc = where(source, kv.first.Mark());
@@ -141,6 +141,7 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
           }
           r.values.push_back(v.Scalar());
           r.locations.push_back(where(source, v.Mark()));
+          spec.value_locations.emplace(akey + "=" + v.Scalar(), where(source, v.Mark()));
         }
         std::set<std::string> distinct(r.values.begin(), r.values.end());
         if (distinct.size() != r.values.size()) {
@@ -150,6 +151,7 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
       }
     } else if (key == "zip") {
       zip = kv.second;
+      have_zip = true;
     } else {
       p.add(fmt::format("{}: {}: unknown key (expected name, base, axes, zip)", loc, key));
     }
@@ -160,7 +162,7 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
   // Zip groups: key -> group number.
   std::map<std::string, std::size_t> group_of;
   std::vector<std::vector<std::string>> groups;
-  if (zip) {
+  if (have_zip) {
     if (!zip.IsSequence()) {
       p.add(where(source, zip.Mark()) + ": zip: expected a list of key lists, e.g. [[a.x, a.y]]");
     } else {
@@ -296,7 +298,10 @@ void validate_points(const SweepSpec& spec, const std::vector<SweepPoint>& point
         for (const auto& [k, v] : pt.values) {
           const std::string origin = "--set " + k + "=" + v + ": ";
           if (m.rfind(origin, 0) == 0) {
-            p.add(fmt::format("{}: axis {} value {}: {}", spec.source, k, v, m.substr(origin.size())));
+            const auto loc = spec.value_locations.find(k + "=" + v);
+            p.add(fmt::format("{}: axis {} value {}: {}",
+                              loc != spec.value_locations.end() ? loc->second : spec.source, k, v,
+                              m.substr(origin.size())));
             named = true;
           }
         }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,7 @@ struct SweepSpec {
   std::string base;                // the base config, resolved against the sweep file's directory
   std::vector<std::string> keys;   // every swept key, in the order of `axes:` (the columns of sweep.csv)
   std::vector<SweepAxis> axes;     // in the order of their first key in `axes:`; the last varies fastest
+  std::map<std::string, std::string> value_locations;  // "key=value" -> "file:line:column" of the value
 };
 
 struct SweepPoint {
