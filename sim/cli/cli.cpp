@@ -188,6 +188,7 @@ int run_cli(int argc, char** argv) {
   sweep->add_option("-j,--jobs", sweep_args.jobs, "points run at once (default: number of cores)");
   sweep->add_option("--out", sweep_args.out, "output directory (default: out/sweeps/<name>)");
   sweep->add_flag("--retry-failed", sweep_args.retry_failed, "rerun points recorded as failed");
+  sweep->add_flag("--list", sweep_args.list, "validate and print the points (id and --set overrides), run nothing");
 
   std::string validate_tech = "configs/tech/keller_5nm.yaml";
   CLI::App* validate = app.add_subcommand(

@@ -221,6 +221,14 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
   const SweepSpec spec = load_sweep(args.file);
   const std::vector<SweepPoint> points = expand_points(spec);
   validate_points(spec, points);
+  if (args.list) {
+    for (const SweepPoint& p : points) {
+      std::string sets;
+      for (const std::string& o : p.overrides()) sets += " --set " + o;
+      os << p.id << sets << "\n";
+    }
+    return 0;
+  }
   if (args.jobs < 0) throw InputError(fmt::format("-j {}: expected a positive number of jobs", args.jobs));
   int jobs = args.jobs;
   if (jobs == 0) jobs = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
