@@ -89,18 +89,29 @@ struct Running {
   Clock::time_point start;
 };
 
-// Forks and execs `dlasim run` for one point; stdout goes to /dev/null, stderr to <dir>/stderr.txt.
-pid_t spawn(const std::string& exe, const SweepSpec& spec, const SweepPoint& p, const std::string& dir) {
-  std::vector<std::string> args = {exe, "run", spec.base};
+// The command line of one point: `dlasim run` with the point's overrides, or `dlasim sweep-point` taking the
+// baseline from `shared_baseline` when that is not empty.
+std::vector<std::string> point_command(const std::string& exe, const SweepSpec& spec, const SweepPoint& p,
+                                       const std::string& dir, const std::string& shared_baseline) {
+  std::vector<std::string> args = {exe, shared_baseline.empty() ? "run" : "sweep-point", spec.base};
   for (const std::string& o : p.overrides()) {
     args.push_back("--set");
     args.push_back(o);
   }
-  args.insert(args.end(), {"--out", dir, "--quiet"});
+  args.insert(args.end(), {"--out", dir});
+  if (shared_baseline.empty()) {
+    args.push_back("--quiet");
+  } else {
+    args.insert(args.end(), {"--baseline", shared_baseline});
+  }
+  return args;
+}
+
+// Forks and execs `args`; stdout goes to /dev/null, stderr to `err_path`.
+pid_t spawn(std::vector<std::string> args, const std::string& err_path) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const std::string err_path = dir + "/stderr.txt";
   std::cout.flush();
   std::cerr.flush();
   const pid_t pid = fork();
@@ -116,6 +127,24 @@ pid_t spawn(const std::string& exe, const SweepSpec& spec, const SweepPoint& p, 
     _exit(127);
   }
   return pid;
+}
+
+// Waits for `pid`; its exit code, or -1 when it was killed by a signal.
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// True when the 8-bit baseline is the same for every point: only quantization keys are swept (the baseline
+// fixes its own INT8 formats and shares everything else with the base config).
+bool baseline_is_shared(const SweepSpec& spec) {
+  for (const std::string& k : spec.keys) {
+    if (k.rfind("quant.", 0) != 0) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -250,6 +279,28 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
     }
   }
 
+  // The shared baseline: the base config run once in DIR/baseline, its baseline's results saved at full
+  // precision in DIR/baseline/baseline.json (written last); when that run fails every point runs its own.
+  std::string shared_baseline;
+  if (args.share_baseline && baseline_is_shared(spec) && !todo.empty()) {
+    const std::string dir = out_dir + "/baseline";
+    const std::string file = dir + "/baseline.json";
+    if (!fs::exists(file)) {
+      fs::remove_all(dir);
+      fs::create_directories(dir);
+      if (isatty(STDERR_FILENO)) std::cerr << fmt::format("sweep {}: simulating the shared 8-bit baseline", spec.name) << std::flush;
+      const int code = wait_for(spawn({exe, "sweep-point", spec.base, "--out", dir, "--baseline-out", file},
+                                      dir + "/stderr.txt"));
+      if (isatty(STDERR_FILENO)) std::cerr << "\r\x1b[K";
+      if (fs::exists(dir + "/stderr.txt") && fs::file_size(dir + "/stderr.txt") == 0) fs::remove(dir + "/stderr.txt");
+      if (code != 0 || !fs::exists(file)) {
+        std::cerr << fmt::format("sweep {}: the shared baseline run failed (see {}/stderr.txt); every point "
+                                 "simulates its own baseline\n", spec.name, dir);
+      }
+    }
+    if (fs::exists(file)) shared_baseline = fs::absolute(file).string();
+  }
+
   const bool progress = isatty(STDERR_FILENO);
   const Clock::time_point start = Clock::now();
   std::size_t done = 0, failed = 0;
@@ -274,7 +325,7 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
       const std::string dir = out_dir + "/points/" + p.id;
       fs::remove_all(dir);
       fs::create_directories(dir);
-      running[spawn(exe, spec, p, dir)] = Running{next, Clock::now()};
+      running[spawn(point_command(exe, spec, p, dir, shared_baseline), dir + "/stderr.txt")] = Running{next, Clock::now()};
       ++next;
     }
     int status = 0;

@@ -19,6 +19,7 @@ struct SweepArgs {
   int jobs = 0;               // concurrent points; 0: the number of online cores
   std::string out;            // default: out/sweeps/<name>
   bool retry_failed = false;  // rerun points whose point.json says failed (default: keep their record)
+  bool share_baseline = true;  // when only quant.* keys are swept, simulate the 8-bit baseline once
   bool list = false;          // print the points (id and overrides) after validating them; run nothing
   std::string exe;            // the dlasim executable run per point; default: /proc/self/exe
 };

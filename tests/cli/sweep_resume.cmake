@@ -54,3 +54,20 @@ if(NOT csv MATCHES "\n0,p000-64,64,ok,0,W4[^\n]*\n1,p001-0.01,0.01,failed,1,,,,,
 endif()
 sweep(1 "3 points, 2 ok, 1 failed; 3 already recorded, 0 run" ${INPUTS}/sweep_fail.yaml -j 2 --out ${OUT}/fail)
 sweep(1 "3 points, 2 ok, 1 failed; 2 already recorded, 1 run" ${INPUTS}/sweep_fail.yaml --retry-failed --out ${OUT}/fail)
+
+# 4. a quant.*-only sweep simulates the baseline once (DIR/baseline) and writes the same outputs as
+#    --baseline-per-point, byte for byte.
+sweep(0 "2 points, 2 ok, 0 failed; 0 already recorded, 2 run" ${INPUTS}/sweep_quant.yaml -j 2 --out ${OUT}/shared)
+sweep(0 "2 points, 2 ok, 0 failed; 0 already recorded, 2 run" ${INPUTS}/sweep_quant.yaml --baseline-per-point -j 2
+      --out ${OUT}/own)
+if(NOT EXISTS "${OUT}/shared/baseline/baseline.json" OR EXISTS "${OUT}/own/baseline")
+  message(FATAL_ERROR "the shared baseline was not run once, or was run with --baseline-per-point")
+endif()
+foreach(f sweep.csv sweep.json points/p000-3/summary.json points/p001-5/summary.json points/p001-5/layers.csv
+          points/p001-5/energy.csv points/p001-5/area.csv)
+  file(READ "${OUT}/shared/${f}" a)
+  file(READ "${OUT}/own/${f}" b)
+  if(NOT a STREQUAL b)
+    message(FATAL_ERROR "${f} differs between the shared baseline and a baseline per point")
+  endif()
+endforeach()
