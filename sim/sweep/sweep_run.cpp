@@ -249,7 +249,7 @@ ordered_json sweep_json(const SweepSpec& spec, const std::vector<SweepPoint>& po
 int run_sweep(const SweepArgs& args, std::ostream& os) {
   const SweepSpec spec = load_sweep(args.file);
   const std::vector<SweepPoint> points = expand_points(spec);
-  validate_points(spec, points);
+  const std::vector<std::string> resolved = validate_points(spec, points);  // [0]: base, [1 + i]: point i
   if (args.list) {
     for (const SweepPoint& p : points) {
       std::string sets;
@@ -270,7 +270,9 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
   std::vector<std::size_t> todo;
   std::size_t skipped = 0;
   for (std::size_t i = 0; i < points.size(); ++i) {
-    records[i] = read_point_record(out_dir + "/points/" + points[i].id, points[i]);
+    const std::string dir = out_dir + "/points/" + points[i].id;
+    records[i] = read_point_record(dir, points[i]);
+    if (read_file(dir + "/config.resolved.yaml") != resolved[1 + i]) records[i] = PointRecord{};  // base edited
     const bool keep = records[i].status == "ok" || (records[i].status == "failed" && !args.retry_failed);
     if (keep) {
       ++skipped;
@@ -285,7 +287,7 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
   if (args.share_baseline && baseline_is_shared(spec) && !todo.empty()) {
     const std::string dir = out_dir + "/baseline";
     const std::string file = dir + "/baseline.json";
-    if (!fs::exists(file)) {
+    if (!fs::exists(file) || read_file(dir + "/config.resolved.yaml") != resolved[0]) {
       fs::remove_all(dir);
       fs::create_directories(dir);
       if (isatty(STDERR_FILENO)) std::cerr << fmt::format("sweep {}: simulating the shared 8-bit baseline", spec.name) << std::flush;
@@ -325,6 +327,7 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
       const std::string dir = out_dir + "/points/" + p.id;
       fs::remove_all(dir);
       fs::create_directories(dir);
+      write_file_atomic(dir + "/config.resolved.yaml", resolved[1 + todo[next]]);  // the run rewrites it alike
       running[spawn(point_command(exe, spec, p, dir, shared_baseline), dir + "/stderr.txt")] = Running{next, Clock::now()};
       ++next;
     }

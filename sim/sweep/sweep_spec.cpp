@@ -280,9 +280,10 @@ std::vector<SweepPoint> expand_points(const SweepSpec& spec) {
   return points;
 }
 
-void validate_points(const SweepSpec& spec, const std::vector<SweepPoint>& points) {
+std::vector<std::string> validate_points(const SweepSpec& spec, const std::vector<SweepPoint>& points) {
+  std::vector<std::string> resolved;
   try {
-    load_config(spec.base, {});
+    resolved.push_back(resolved_yaml(load_config(spec.base, {})));
   } catch (const ConfigError& e) {
     std::vector<std::string> lines;
     for (const std::string& m : e.messages()) lines.push_back(fmt::format("{}: base config: {}", spec.source, m));
@@ -291,7 +292,7 @@ void validate_points(const SweepSpec& spec, const std::vector<SweepPoint>& point
   Problems p;
   for (const SweepPoint& pt : points) {
     try {
-      load_config(spec.base, pt.overrides());
+      resolved.push_back(resolved_yaml(load_config(spec.base, pt.overrides())));
     } catch (const ConfigError& e) {
       for (const std::string& m : e.messages()) {
         bool named = false;
@@ -314,6 +315,7 @@ void validate_points(const SweepSpec& spec, const std::vector<SweepPoint>& point
     }
   }
   p.throw_if_any();
+  return resolved;
 }
 
 }  // namespace dlasim::sim

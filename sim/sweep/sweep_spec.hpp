@@ -54,6 +54,8 @@ std::string point_id(std::size_t index, std::size_t total, const std::vector<std
 
 // Loads the base config with each point's overrides (the `dlasim run --set` path, so every key and value
 // rule applies); throws InputError naming the sweep file, the axis key and the value of every bad point.
-void validate_points(const SweepSpec& spec, const std::vector<SweepPoint>& points);
+// Returns resolved_yaml() of the base config followed by that of each point (what config.resolved.yaml of
+// their runs holds), to tell a finished point from one of an edited base config.
+std::vector<std::string> validate_points(const SweepSpec& spec, const std::vector<SweepPoint>& points);
 
 }  // namespace dlasim::sim
