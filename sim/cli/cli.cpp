@@ -199,6 +199,8 @@ int run_cli(int argc, char** argv) {
   sweep_point->add_option("--out", point_args.out)->required();
   sweep_point->add_option("--baseline-out", point_args.baseline_out);
   sweep_point->add_option("--baseline", point_args.baseline);
+  sweep->add_option("--shard", sweep_args.shard, "run only points whose index % N == K (default under mpirun: "
+                                                "the rank and size)")->type_name("K/N");
   sweep->add_flag("--list", sweep_args.list, "validate and print the points (id and --set overrides), run nothing");
 
   std::string validate_tech = "configs/tech/keller_5nm.yaml";

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -147,6 +148,35 @@ bool baseline_is_shared(const SweepSpec& spec) {
   return true;
 }
 
+struct Shard {
+  long index = 0, count = 1;
+};
+
+// --shard K/N, else the rank and size mpirun gives each process (Open MPI, MPICH/Intel MPI/PMI), else 0/1.
+Shard shard_of(const std::string& text) {
+  Shard s;
+  if (!text.empty()) {
+    const auto slash = text.find('/');
+    char* end = nullptr;
+    bool good = slash != std::string::npos;
+    if (good) {
+      s.index = std::strtol(text.c_str(), &end, 10);
+      good = end == text.c_str() + slash;
+      s.count = std::strtol(text.c_str() + slash + 1, &end, 10);
+      good = good && *end == '\0' && slash + 1 < text.size() && s.count >= 1 && s.index >= 0 && s.index < s.count;
+    }
+    if (!good) throw InputError("--shard " + text + ": expected K/N with 0 <= K < N, e.g. 0/4");
+    return s;
+  }
+  for (const auto& [rank, size] : {std::pair{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
+                                   std::pair{"PMI_RANK", "PMI_SIZE"}}) {
+    const char* r = std::getenv(rank);
+    const char* n = std::getenv(size);
+    if (r && n && std::atol(n) >= 1 && std::atol(r) >= 0 && std::atol(r) < std::atol(n)) return {std::atol(r), std::atol(n)};
+  }
+  return s;
+}
+
 }  // namespace
 
 ordered_json point_record_json(const SweepPoint& p, const PointRecord& r) {
@@ -266,14 +296,18 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
   const std::string out_dir = args.out.empty() ? "out/sweeps/" + spec.name : args.out;
   fs::create_directories(out_dir + "/points");
 
+  const Shard shard = shard_of(args.shard);
   std::vector<PointRecord> records(points.size());
   std::vector<std::size_t> todo;
   std::size_t skipped = 0;
+  std::vector<std::size_t> mine;  // this shard's points
   for (std::size_t i = 0; i < points.size(); ++i) {
     const std::string dir = out_dir + "/points/" + points[i].id;
     records[i] = read_point_record(dir, points[i]);
     if (read_file(dir + "/config.resolved.yaml") != resolved[1 + i]) records[i] = PointRecord{};  // base edited
     const bool keep = records[i].status == "ok" || (records[i].status == "failed" && !args.retry_failed);
+    if (static_cast<long>(points[i].index % shard.count) != shard.index) continue;  // another shard's point
+    mine.push_back(i);
     if (keep) {
       ++skipped;
     } else {
@@ -285,7 +319,7 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
   // precision in DIR/baseline/baseline.json (written last); when that run fails every point runs its own.
   std::string shared_baseline;
   if (args.share_baseline && baseline_is_shared(spec) && !todo.empty()) {
-    const std::string dir = out_dir + "/baseline";
+    const std::string dir = out_dir + (shard.count > 1 ? fmt::format("/baseline.shard{}", shard.index) : "/baseline");
     const std::string file = dir + "/baseline.json";
     if (!fs::exists(file) || read_file(dir + "/config.resolved.yaml") != resolved[0]) {
       fs::remove_all(dir);
@@ -306,14 +340,14 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
   const bool progress = isatty(STDERR_FILENO);
   const Clock::time_point start = Clock::now();
   std::size_t done = 0, failed = 0;
-  for (const PointRecord& r : records) failed += r.status == "failed" && !args.retry_failed;
+  for (std::size_t i : mine) failed += records[i].status == "failed" && !args.retry_failed;
   const auto show = [&](bool final_line) {
     if (!progress) return;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     std::string eta = "--:--";
     if (done > 0) eta = clock_text(elapsed / done * (todo.size() - done));
     std::cerr << fmt::format("\r\x1b[Ksweep {}: {}/{} points done, {} failed, elapsed {}, ETA {}", spec.name,
-                             skipped + done, points.size(), failed, clock_text(elapsed), final_line ? "0:00" : eta)
+                             skipped + done, mine.size(), failed, clock_text(elapsed), final_line ? "0:00" : eta)
               << (final_line ? "\n" : "") << std::flush;
   };
 
@@ -379,10 +413,11 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
   write_file_atomic(out_dir + "/sweep.csv", sweep_csv(spec, points, records, out_dir));
   write_file_atomic(out_dir + "/sweep.json", sweep_json(spec, points, records, out_dir).dump(2) + "\n");
   std::size_t ok = 0;
-  for (const PointRecord& r : records) ok += r.status == "ok";
-  os << fmt::format("sweep {}: {} points, {} ok, {} failed; {} already recorded, {} run; wrote {}/sweep.csv\n",
-                    spec.name, points.size(), ok, points.size() - ok, skipped, todo.size(), out_dir);
-  return ok == points.size() ? 0 : 1;
+  for (std::size_t i : mine) ok += records[i].status == "ok";
+  const std::string of_shard = shard.count > 1 ? fmt::format(" (shard {}/{} of {})", shard.index, shard.count, points.size()) : "";
+  os << fmt::format("sweep {}: {} points{}, {} ok, {} failed; {} already recorded, {} run; wrote {}/sweep.csv\n",
+                    spec.name, mine.size(), of_shard, ok, mine.size() - ok, skipped, todo.size(), out_dir);
+  return ok == mine.size() ? 0 : 1;
 }
 
 }  // namespace dlasim::sim

@@ -90,3 +90,12 @@ file(READ "${OUT}/edit/out/points/p000-3/config.resolved.yaml" resolved)
 if(summary_before STREQUAL summary_after OR NOT resolved MATCHES "pes: 2\n")
   message(FATAL_ERROR "the shared baseline or a point was not redone after the base config changed")
 endif()
+
+# 6. shards (--shard K/N, or mpirun's rank/size) split the points by index % N; a plain rerun merges them all.
+sweep(0 "2 points \\(shard 0/2 of 4\\), 2 ok, 0 failed; 0 already recorded, 2 run" ${INPUTS}/sweep_tiny.yaml --shard 0/2 --out ${OUT}/shards)
+sweep(0 "2 points \\(shard 1/2 of 4\\), 2 ok, 0 failed; 0 already recorded, 2 run" ${INPUTS}/sweep_tiny.yaml --shard 1/2 --out ${OUT}/shards)
+sweep(0 "4 points, 4 ok, 0 failed; 4 already recorded, 0 run" ${INPUTS}/sweep_tiny.yaml --out ${OUT}/shards)
+file(READ "${OUT}/shards/sweep.csv" csv3)
+if(NOT csv1 STREQUAL csv3)
+  message(FATAL_ERROR "the merge of two shards differs from the one-process sweep:\n${csv3}")
+endif()
