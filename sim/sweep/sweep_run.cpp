@@ -108,6 +108,12 @@ std::vector<std::string> point_command(const std::string& exe, const SweepSpec& 
   return args;
 }
 
+// The resolved path of the running executable (argv[0] of the children).
+const std::string& self_exe_name() {
+  static const std::string name = fs::read_symlink("/proc/self/exe").string();
+  return name;
+}
+
 // Forks and execs `args`; stdout goes to /dev/null, stderr to `err_path`.
 pid_t spawn(std::vector<std::string> args, const std::string& err_path) {
   std::vector<char*> argv;
@@ -122,7 +128,8 @@ pid_t spawn(std::vector<std::string> args, const std::string& err_path) {
     const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (null_fd >= 0) dup2(null_fd, STDOUT_FILENO);
     if (err_fd >= 0) dup2(err_fd, STDERR_FILENO);
-    execv(argv[0], argv.data());
+    // /proc/self/exe still names this program when its file was replaced (rebuilt) during the sweep.
+    execv(args[0] == self_exe_name() ? "/proc/self/exe" : argv[0], argv.data());
     const std::string msg = std::string("dlasim sweep: cannot execute ") + argv[0] + ": " + std::strerror(errno) + "\n";
     (void)!write(STDERR_FILENO, msg.data(), msg.size());
     _exit(127);
@@ -292,7 +299,7 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
   int jobs = args.jobs;
   if (jobs == 0) jobs = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
   std::string exe = args.exe;
-  if (exe.empty()) exe = fs::read_symlink("/proc/self/exe").string();
+  if (exe.empty()) exe = self_exe_name();
   const std::string out_dir = args.out.empty() ? "out/sweeps/" + spec.name : args.out;
   fs::create_directories(out_dir + "/points");
 
@@ -406,7 +413,7 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
     write_file_atomic(dir + "/point.json", point_record_json(p, r).dump(2) + "\n");
     records[pi] = r;
     ++done;
-    show(false);
+    if (done < todo.size()) show(false);
   }
   if (!todo.empty()) show(true);
 

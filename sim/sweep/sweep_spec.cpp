@@ -46,7 +46,6 @@ struct Problems {
 struct RawAxis {
   std::string key;
   std::vector<std::string> values;
-  std::vector<std::string> locations;  // of each value
   std::string location;                // of the key
 };
 
@@ -132,7 +131,7 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
           p.add(fmt::format("{}: axes.{}: expected a non-empty list of values, e.g. [4, 8]", aloc, akey));
           continue;
         }
-        RawAxis r{akey, {}, {}, aloc};
+        RawAxis r{akey, {}, aloc};
         for (const auto& v : axis.second) {
           if (!v.IsScalar()) {
             p.add(fmt::format("{}: axes.{}: expected a scalar value, got a {}", where(source, v.Mark()), akey,
@@ -140,7 +139,6 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
             continue;
           }
           r.values.push_back(v.Scalar());
-          r.locations.push_back(where(source, v.Mark()));
           spec.value_locations.emplace(akey + "=" + v.Scalar(), where(source, v.Mark()));
         }
         std::set<std::string> distinct(r.values.begin(), r.values.end());
