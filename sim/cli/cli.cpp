@@ -191,6 +191,9 @@ int run_cli(int argc, char** argv) {
   sweep->add_flag("--retry-failed", sweep_args.retry_failed, "rerun points recorded as failed");
   sweep->add_flag("--baseline-per-point", [&sweep_args](int64_t) { sweep_args.share_baseline = false; },
                   "simulate the 8-bit baseline in every point even when only quant.* keys are swept");
+  sweep->add_option("--shard", sweep_args.shard, "run only points whose index % N == K (default under mpirun: "
+                                                "the rank and size)")->type_name("K/N");
+  sweep->add_flag("--list", sweep_args.list, "validate and print the points (id and --set overrides), run nothing");
   SweepPointArgs point_args;
   CLI::App* sweep_point = app.add_subcommand("sweep-point", "one point of a sweep (run by dlasim sweep)");
   sweep_point->group("");
@@ -199,9 +202,6 @@ int run_cli(int argc, char** argv) {
   sweep_point->add_option("--out", point_args.out)->required();
   sweep_point->add_option("--baseline-out", point_args.baseline_out);
   sweep_point->add_option("--baseline", point_args.baseline);
-  sweep->add_option("--shard", sweep_args.shard, "run only points whose index % N == K (default under mpirun: "
-                                                "the rank and size)")->type_name("K/N");
-  sweep->add_flag("--list", sweep_args.list, "validate and print the points (id and --set overrides), run nothing");
 
   std::string validate_tech = "configs/tech/keller_5nm.yaml";
   CLI::App* validate = app.add_subcommand(
