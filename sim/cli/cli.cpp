@@ -20,6 +20,8 @@
 #include "sim/report/energy_tables.hpp"
 #include "sim/report/report.hpp"
 #include "sim/run.hpp"
+#include "sim/sweep/shared_baseline.hpp"
+#include "sim/sweep/sweep_run.hpp"
 
 namespace dlasim::sim {
 
@@ -199,6 +201,26 @@ int run_cli(int argc, char** argv) {
   std::string report_dir_arg;
   CLI::App* report = app.add_subcommand("report", "re-render the plots and totals of a finished run directory");
   report->add_option("dir", report_dir_arg, "directory of a finished run (holding summary.json)")->required();
+  SweepArgs sweep_args;
+  CLI::App* sweep = app.add_subcommand("sweep", "run the points of a sweep file, one process each, and merge them "
+                                                "into sweep.csv/sweep.json (docs/sweeps.md)");
+  sweep->add_option("sweep_file", sweep_args.file, "sweep YAML (base config, axes, zip)")->required();
+  sweep->add_option("-j,--jobs", sweep_args.jobs, "points run at once (default: number of cores)");
+  sweep->add_option("--out", sweep_args.out, "output directory (default: out/sweeps/<name>)");
+  sweep->add_flag("--retry-failed", sweep_args.retry_failed, "rerun points recorded as failed");
+  sweep->add_flag("--baseline-per-point", [&sweep_args](int64_t) { sweep_args.share_baseline = false; },
+                  "simulate the 8-bit baseline in every point even when only quant.* keys are swept");
+  sweep->add_option("--shard", sweep_args.shard, "run only points whose index % N == K (default under mpirun: "
+                                                "the rank and size)")->type_name("K/N");
+  sweep->add_flag("--list", sweep_args.list, "validate and print the points (id and --set overrides), run nothing");
+  SweepPointArgs point_args;
+  CLI::App* sweep_point = app.add_subcommand("sweep-point", "one point of a sweep (run by dlasim sweep)");
+  sweep_point->group("");
+  sweep_point->add_option("config", point_args.config)->required();
+  sweep_point->add_option("--set", point_args.sets);
+  sweep_point->add_option("--out", point_args.out)->required();
+  sweep_point->add_option("--baseline-out", point_args.baseline_out);
+  sweep_point->add_option("--baseline", point_args.baseline);
 
   std::string validate_tech = "configs/tech/keller_5nm.yaml";
   CLI::App* validate = app.add_subcommand(
@@ -216,6 +238,8 @@ int run_cli(int argc, char** argv) {
   try {
     if (*run) return do_run(run_args);
     if (*export_energy) return do_export(export_args);
+    if (*sweep) return run_sweep(sweep_args, std::cout);
+    if (*sweep_point) return run_sweep_point(point_args);
     if (*quant) return run_quant(quant_args, std::cout);
     if (*bench) return run_bench(bench_args, std::cout);
     if (*report) return report_dir(report_dir_arg, std::cout);
