@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@
 #include "quant/quantize.hpp"
 #include "quant/stats.hpp"
 #include "sim/config/operand_format.hpp"
+#include "sim/operand_cache.hpp"
 #include "sim/energy/tech.hpp"
 #include "sim/input_error.hpp"
 #include "sim/workload/synthetic.hpp"
@@ -511,7 +513,19 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   check_layer_formats(config, layers);
   const Tech tech = load_tech(resolve_config_path(config, config.tech));
   std::vector<FloatLayer> fl;
-  for (std::size_t i = 0; i < layers.size(); ++i) fl.push_back(make_float_layer(config, layers[i], i));
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    if (options.operand_cache.empty()) {
+      fl.push_back(make_float_layer(config, layers[i], i));
+      continue;
+    }
+    const std::string key = operand_key(config, layers[i], i);
+    std::optional<FloatLayer> cached = load_operands(options.operand_cache, key);
+    if (!cached) {
+      cached = make_float_layer(config, layers[i], i);
+      store_operands(options.operand_cache, key, *cached);
+    }
+    fl.push_back(std::move(*cached));
+  }
   result.timing.generate_s = clock.lap();
 
   const auto design =

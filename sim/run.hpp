@@ -71,6 +71,9 @@ struct RunOptions {
   // false (benchmarks only): the baseline is not prepared, simulated or checked; RunResult::baseline stays
   // empty and the timing is the design's alone.
   bool with_baseline = true;
+  // When non-empty, a directory of cached float operands (sim/operand_cache.hpp): layers found there are
+  // not sampled again, new ones are stored. Sweeps share one across their points.
+  std::string operand_cache;
   // Path of the plain reference every output is checked against (both give the same results; `exact` is
   // the defining saturating loop, for benchmarks and cross-checks).
   hw::ReferencePath reference_path = hw::ReferencePath::fastest;

@@ -35,6 +35,7 @@ struct RunArgs {
   std::string vcd;
   std::string vcd_window;  // FIRST:LAST
   bool vcd_given = false, vcd_window_given = false;
+  std::string operand_cache;
 };
 
 // A decimal unsigned 64-bit integer, digits only.
@@ -55,6 +56,7 @@ bool parse_cycle(const std::string& s, uint64_t& value) {
 // names a directory (a path that still cannot be written fails when the VCD is written, after the run).
 RunOptions run_options(const RunArgs& a) {
   RunOptions o;
+  o.operand_cache = a.operand_cache;
   if (a.vcd_window_given && !a.vcd_given) {
     throw InputError("--vcd-window " + a.vcd_window + " needs --vcd FILE (the window selects the cycles written "
                      "to that file)");
@@ -138,6 +140,8 @@ int run_cli(int argc, char** argv) {
   run->add_option("--set", run_args.sets, "override a config key: --set arch.lanes=32 (repeatable)")
       ->type_name("KEY=VALUE");
   run->add_option("--out", run_args.out, "output directory (default: out/<run.name>)");
+  run->add_option("--operand-cache", run_args.operand_cache,
+                  "directory of cached synthetic float operands, shared by runs of one workload and seed");
   run->add_flag("--quiet,-q", run_args.quiet, "do not print the report");
   CLI::Option* vcd = run->add_option("--vcd", run_args.vcd, "write a VCD waveform of both DLAs (docs/waveforms.md)")
                           ->type_name("FILE");
@@ -221,6 +225,7 @@ int run_cli(int argc, char** argv) {
   sweep_point->add_option("--out", point_args.out)->required();
   sweep_point->add_option("--baseline-out", point_args.baseline_out);
   sweep_point->add_option("--baseline", point_args.baseline);
+  sweep_point->add_option("--operand-cache", point_args.operand_cache);
 
   std::string validate_tech = "configs/tech/keller_5nm.yaml";
   CLI::App* validate = app.add_subcommand(

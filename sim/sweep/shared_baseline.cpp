@@ -104,6 +104,7 @@ DesignResult baseline_result_from_json(const ordered_json& j, const Config& c) {
 int run_sweep_point(const SweepPointArgs& a) {
   const Config config = load_config(a.config, a.sets);
   RunOptions options;
+  options.operand_cache = a.operand_cache;
   DesignResult shared;
   if (!a.baseline.empty()) {
     std::ifstream in(a.baseline, std::ios::binary);

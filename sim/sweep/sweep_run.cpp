@@ -90,6 +90,14 @@ struct Running {
   Clock::time_point start;
 };
 
+// The operand cache the sweep's runs share: DIR/operand_cache, DIR being the sweep directory two levels
+// above a point's (DIR/points/<id>) or one above the shared baseline's (DIR/baseline).
+std::string operand_cache_dir(const std::string& run_dir) {
+  const fs::path p(run_dir);
+  const fs::path sweep = p.parent_path().filename() == "points" ? p.parent_path().parent_path() : p.parent_path();
+  return (sweep / "operand_cache").string();
+}
+
 // The command line of one point: `dlasim run` with the point's overrides, or `dlasim sweep-point` taking the
 // baseline from `shared_baseline` when that is not empty.
 std::vector<std::string> point_command(const std::string& exe, const SweepSpec& spec, const SweepPoint& p,
@@ -99,7 +107,7 @@ std::vector<std::string> point_command(const std::string& exe, const SweepSpec& 
     args.push_back("--set");
     args.push_back(o);
   }
-  args.insert(args.end(), {"--out", dir});
+  args.insert(args.end(), {"--out", dir, "--operand-cache", operand_cache_dir(dir)});
   if (shared_baseline.empty()) {
     args.push_back("--quiet");
   } else {
@@ -332,7 +340,8 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
       fs::remove_all(dir);
       fs::create_directories(dir);
       if (isatty(STDERR_FILENO)) std::cerr << fmt::format("sweep {}: simulating the shared 8-bit baseline", spec.name) << std::flush;
-      const int code = wait_for(spawn({exe, "sweep-point", spec.base, "--out", dir, "--baseline-out", file},
+      const int code = wait_for(spawn({exe, "sweep-point", spec.base, "--out", dir, "--baseline-out", file,
+                                       "--operand-cache", operand_cache_dir(dir)},
                                       dir + "/stderr.txt"));
       if (isatty(STDERR_FILENO)) std::cerr << "\r\x1b[K";
       if (fs::exists(dir + "/stderr.txt") && fs::file_size(dir + "/stderr.txt") == 0) fs::remove(dir + "/stderr.txt");
