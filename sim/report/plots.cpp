@@ -165,9 +165,9 @@ std::vector<std::string> render_sweep_plots(const std::string& sweep_dir, const 
     const std::string body = fmt::format(
         "plot '{0}.dat' index 0 using 2:3 with points pt 7 ps 1 lc rgb '#9c9c9c' title 'design points', "
         "'' index 1 using 2:3 with linespoints pt 7 ps 1.4 lw 2 lc rgb '#e15759' title 'Pareto front', "
-        "'' index 0 using 2:3:1 with labels offset char 0,1 font ',8' notitle, "
+        "'' index {1} using 2:3:1 with labels offset char 0,1 font ',8' notitle, "
         "'-' using 1:2 with points pt 5 ps 1.6 lc rgb '#4e79a7' title '8-bit baseline'\n1 1\ne",
-        name);
+        name, labels.size() > 20 ? 1 : 0);  // beyond 20 points only the front is labelled
     const auto r = render(dir, name, data, settings, body);
     images.insert(images.end(), r.begin(), r.end());
   };
