@@ -19,8 +19,7 @@ std::vector<std::string> render_run_plots(const std::string& run_dir, const nloh
 // The sweep plots from sweep.json (docs/sweeps.md): energy vs area and energy vs achieved TOPS/mm², each
 // normalised to the 8-bit baseline, one point per successful sweep point labelled with its design (W/A/ws/as),
 // the Pareto front highlighted (lower energy and area; lower energy and higher TOPS/mm²); beyond 20 points
-// only the front is labelled. Failed points are
-// left out. Returns the image paths written.
+// only the front is labelled. Failed points are left out. Returns the image paths written.
 std::vector<std::string> render_sweep_plots(const std::string& sweep_dir, const nlohmann::json& sweep);
 
 // Indices of the Pareto-optimal points among (x, y) when both are minimised, in increasing x.
