@@ -1,5 +1,7 @@
 #include "sim/sweep/sweep_run.hpp"
 
+#include "sim/sweep/mpi_world.hpp"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -167,7 +169,7 @@ struct Shard {
   long index = 0, count = 1;
 };
 
-// --shard K/N, else the rank and size mpirun gives each process (Open MPI, MPICH/Intel MPI/PMI), else 0/1.
+// --shard K/N, else 0/1 (under mpirun, run_sweep takes the MPI rank and size instead).
 Shard shard_of(const std::string& text) {
   Shard s;
   if (!text.empty()) {
@@ -182,12 +184,6 @@ Shard shard_of(const std::string& text) {
     }
     if (!good) throw InputError("--shard " + text + ": expected K/N with 0 <= K < N, e.g. 0/4");
     return s;
-  }
-  for (const auto& [rank, size] : {std::pair{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
-                                   std::pair{"PMI_RANK", "PMI_SIZE"}}) {
-    const char* r = std::getenv(rank);
-    const char* n = std::getenv(size);
-    if (r && n && std::atol(n) >= 1 && std::atol(r) >= 0 && std::atol(r) < std::atol(n)) return {std::atol(r), std::atol(n)};
   }
   return s;
 }
@@ -311,7 +307,10 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
   const std::string out_dir = args.out.empty() ? "out/sweeps/" + spec.name : args.out;
   fs::create_directories(out_dir + "/points");
 
-  const Shard shard = shard_of(args.shard);
+  // Under mpirun (and no --shard), every rank takes the points index % size == rank (sim/sweep/mpi_world.hpp).
+  const MpiWorld mpi;
+  const bool mpi_shared = mpi.active() && args.shard.empty();
+  const Shard shard = mpi_shared ? Shard{mpi.rank(), mpi.size()} : shard_of(args.shard);
   std::vector<PointRecord> records(points.size());
   std::vector<std::size_t> todo;
   std::size_t skipped = 0;
@@ -332,11 +331,15 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
 
   // The shared baseline: the base config run once in DIR/baseline, its baseline's results saved at full
   // precision in DIR/baseline/baseline.json (written last); when that run fails every point runs its own.
+  // Under mpirun rank 0 runs it for every rank, which wait for it at a barrier.
   std::string shared_baseline;
-  if (args.share_baseline && baseline_is_shared(spec) && !todo.empty()) {
-    const std::string dir = out_dir + (shard.count > 1 ? fmt::format("/baseline.shard{}", shard.index) : "/baseline");
+  const bool share = args.share_baseline && baseline_is_shared(spec);
+  if (share && (mpi_shared ? mpi.sum(long(todo.size())) > 0 : !todo.empty())) {
+    const std::string dir =
+        out_dir + (shard.count > 1 && !mpi_shared ? fmt::format("/baseline.shard{}", shard.index) : "/baseline");
     const std::string file = dir + "/baseline.json";
-    if (!fs::exists(file) || read_file(dir + "/config.resolved.yaml") != resolved[0]) {
+    const bool runs_it = !mpi_shared || mpi.rank() == 0;
+    if (runs_it && (!fs::exists(file) || read_file(dir + "/config.resolved.yaml") != resolved[0])) {
       fs::remove_all(dir);
       fs::create_directories(dir);
       if (isatty(STDERR_FILENO)) std::cerr << fmt::format("sweep {}: simulating the shared 8-bit baseline", spec.name) << std::flush;
@@ -350,6 +353,7 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
                                  "simulates its own baseline\n", spec.name, dir);
       }
     }
+    if (mpi_shared) mpi.barrier();
     if (fs::exists(file)) shared_baseline = fs::absolute(file).string();
   }
 
@@ -426,13 +430,30 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
   }
   if (!todo.empty()) show(true);
 
+  std::size_t ran = todo.size();
+  if (mpi_shared) {
+    // Every rank's points are on disk once all ranks pass the barrier; rank 0 reads them and merges.
+    mpi.barrier();
+    ran = static_cast<std::size_t>(mpi.sum(long(todo.size())));
+    if (mpi.rank() != 0) {
+      std::size_t ok = 0;
+      for (std::size_t i : mine) ok += records[i].status == "ok";
+      return ok == mine.size() ? 0 : 1;
+    }
+    mine.clear();
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      records[i] = read_point_record(out_dir + "/points/" + points[i].id, points[i]);
+      mine.push_back(i);
+    }
+    skipped = points.size() - ran;
+  }
   write_file_atomic(out_dir + "/sweep.csv", sweep_csv(spec, points, records, out_dir));
   write_file_atomic(out_dir + "/sweep.json", sweep_json(spec, points, records, out_dir).dump(2) + "\n");
   std::size_t ok = 0;
   for (std::size_t i : mine) ok += records[i].status == "ok";
-  const std::string of_shard = shard.count > 1 ? fmt::format(" (shard {}/{} of {})", shard.index, shard.count, points.size()) : "";
+  const std::string of_shard = shard.count > 1 && !mpi_shared ? fmt::format(" (shard {}/{} of {})", shard.index, shard.count, points.size()) : "";
   os << fmt::format("sweep {}: {} points{}, {} ok, {} failed; {} already recorded, {} run; wrote {}/sweep.csv\n",
-                    spec.name, mine.size(), of_shard, ok, mine.size() - ok, skipped, todo.size(), out_dir);
+                    spec.name, mine.size(), of_shard, ok, mine.size() - ok, skipped, ran, out_dir);
   return ok == mine.size() ? 0 : 1;
 }
 

@@ -20,8 +20,8 @@ struct SweepArgs {
   std::string out;            // default: out/sweeps/<name>
   bool retry_failed = false;  // rerun points whose point.json says failed (default: keep their record)
   bool share_baseline = true;  // when only quant.* keys are swept, simulate the 8-bit baseline once
-  std::string shard;           // "K/N": run only the points whose index % N == K (default: the MPI rank and
-                               // size from mpirun's environment, else all points)
+  std::string shard;           // "K/N": run only the points whose index % N == K (default: under mpirun the
+                               // MPI rank and size, sim/sweep/mpi_world.hpp; else all points)
   bool list = false;          // print the points (id and overrides) after validating them; run nothing
   std::string exe;            // the dlasim executable run per point; default: /proc/self/exe
 };
