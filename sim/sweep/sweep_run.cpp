@@ -1,7 +1,5 @@
 #include "sim/sweep/sweep_run.hpp"
 
-#include "sim/sweep/mpi_world.hpp"
-
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +19,7 @@
 
 #include "sim/input_error.hpp"
 #include "sim/report/report.hpp"
+#include "sim/sweep/mpi_world.hpp"
 
 namespace dlasim::sim {
 namespace {
