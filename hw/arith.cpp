@@ -21,6 +21,19 @@ float vector_scale_value(const quant::QTensor& t, int64_t row, int64_t i) {
   return 1.0f;
 }
 
+ArchParams layer_arch(const LayerJob& job, const ArchParams& arch) {
+  if (arch.float_scales || !arch.has_scale_unit()) return arch;
+  if (!job.weights->vector_scale_codes.empty() || !job.input->vector_scale_codes.empty()) return arch;
+  ArchParams a = arch;
+  a.weight_scale_bits = a.act_scale_bits = a.scale_product_bits = 0;
+  return a;
+}
+
+int64_t precision_steps(const LayerJob& job, const ArchParams& arch) {
+  const int bw = job.weights->spec.bits(), ba = job.input->spec.bits();
+  return int64_t((bw + arch.weight_bits - 1) / arch.weight_bits) * ((ba + arch.act_bits - 1) / arch.act_bits);
+}
+
 std::vector<float> ppu_channel_scales(const LayerJob& job, const ArchParams& arch) {
   const float act_scale = job.input->coarse_of_row(0);
   std::vector<float> scales(job.shape.out_c);

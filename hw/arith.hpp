@@ -107,6 +107,16 @@ inline int64_t saturate(int64_t v, int bits, bool* saturated) {
   return v;
 }
 
+// The arithmetic one layer runs with on `arch`: a layer with no per-vector scale codes on either operand
+// bypasses an integer-scale unit (its partial sums are the dot products, no scale-product rounding), as an INT8
+// per-channel layer does on a VS-Quant array; otherwise `arch` itself.
+ArchParams layer_arch(const LayerJob& job, const ArchParams& arch);
+
+// Precision-scalable lanes: a layer whose signed integer elements are wider than the lanes' runs each step as
+// ⌈b_w / N_w⌉ · ⌈b_a / N_a⌉ sub-steps of N_w × N_a products combined by shifts and adds (the same integer dot
+// product); 1 when the elements fit the lanes.
+int64_t precision_steps(const LayerJob& job, const ArchParams& arch);
+
 // PPU per-channel output scale: coarse weight scale (s or γ of channel k) × coarse activation scale
 // × 2^shift (the scale-product rounding shift). fp32.
 std::vector<float> ppu_channel_scales(const LayerJob& job, const ArchParams& arch);

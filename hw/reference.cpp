@@ -251,9 +251,10 @@ ReferenceResult reference_with(const LayerJob& job, const ArchParams& arch, cons
 
 }  // namespace
 
-ReferenceResult reference_layer(const LayerJob& job, const ArchParams& arch, ReferencePath path) {
+ReferenceResult reference_layer(const LayerJob& job, const ArchParams& lanes, ReferencePath path) {
   check_job(job);
-  if (arch.float_scales) return reference_layer_float(job, arch);
+  if (lanes.float_scales) return reference_layer_float(job, lanes);
+  const ArchParams arch = layer_arch(job, lanes);
   const Prescaled p = path == ReferencePath::fastest ? prepare_prescaled(job, arch) : Prescaled{};
   // saturate() keeps every accumulator within acc_bits: int32 holds them all up to 32 bits.
   return arch.acc_bits <= 32 ? reference_with<int32_t>(job, arch, p) : reference_with<int64_t>(job, arch, p);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "hw/arith.hpp"
+
 namespace dlasim::hw {
 
 namespace {
@@ -220,7 +222,7 @@ std::vector<WavePtr> plan_waves(const LayerJob& job, std::size_t layer, const Ar
       w->first_pass = pass == 0;
       w->last_pass = pass == passes - 1;
       w->steps = (w->j1 - w->j0) * depth;
-      w->issue_cycles = (w->j1 - w->j0) * std::max(depth * input_reads, weight_reads);
+      w->issue_cycles = (w->j1 - w->j0) * std::max(depth * input_reads, weight_reads) * precision_steps(job, arch);
       const int64_t jn = w->j1 - w->j0;
 
       // Weights: PEs that do not hold (k0, pass) reload it; distinct blocks are read once and multicast.

@@ -127,8 +127,11 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
   const int64_t w_stride = wt.padded_cols(), a_stride = in.padded_cols();
   const bool int_scales = arch_.has_scale_unit() && !arch_.float_scales, float_scales = arch_.float_scales;
   const bool w_pv = !wt.vector_scale_codes.empty(), a_pv = !in.vector_scale_codes.empty();
-  const uint64_t wvec_bits = uint64_t(v) * arch_.weight_bits + arch_.weight_scale_bits;
-  const uint64_t avec_bits = uint64_t(v) * arch_.act_bits + arch_.act_scale_bits;
+  // Buffer reads move the layer's vectors (its element and scale bits); a layer wider than the lanes takes
+  // precision_steps lane dot products per step.
+  const uint64_t wvec_bits = uint64_t(v) * wt.spec.bits() + wt.spec.vector_scale_storage_bits();
+  const uint64_t avec_bits = uint64_t(v) * in.spec.bits() + in.spec.vector_scale_storage_bits();
+  const int64_t sub_steps = precision_steps(job, arch_);
   const auto dots_of = lane::lane_kernel<T>(v);
 
   const std::size_t tiles = wave.tiles.size();
@@ -178,7 +181,7 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
         std::fill(out + t.k_count, out + lanes, 0);  // unused lanes
       }
       abits += t.p_count * avec_bits;
-      dots += t.k_count * t.p_count;
+      dots += t.k_count * t.p_count * sub_steps;
     }
   }
   counters_.inc(dot_, dots);

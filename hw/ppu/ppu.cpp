@@ -57,7 +57,7 @@ void Ppu::stage_outputs(const Wave& wave) {
   const int64_t k_total = job.shape.out_c;
   if (staged_layer_ != wave.layer) {
     staged_layer_ = wave.layer;
-    channel_scales_ = ppu_channel_scales(job, arch_);
+    channel_scales_ = ppu_channel_scales(job, layer_arch(job, arch_));
     staged_.assign(job.shape.out_pixels() * k_total, 0.0f);
   }
   const int64_t depth = arch_.collector_depth;

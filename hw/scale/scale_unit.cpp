@@ -46,6 +46,10 @@ void ScaleUnit::run() {
 
 void ScaleUnit::compute(Wave& wave) {
   if (arch_.float_scales) return compute_float(wave);
+  if (!layer_arch(*wave.job, arch_).has_scale_unit()) {  // bypassed: a layer without per-vector scales
+    wave.psums.assign(wave.dots.begin(), wave.dots.end());
+    return;
+  }
   const int lanes = arch_.lanes, shift = arch_.scale_product_shift(), width = arch_.scale_product_width();
   const int64_t jn = wave.j1 - wave.j0;
   wave.psums.resize(wave.dots.size());  // every element written below: idle lanes and steps get 0

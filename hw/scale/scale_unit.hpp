@@ -6,6 +6,8 @@
 // two scale values (exact: powers of two or short significands) and the dot product of aligned
 // significands, applies their implicit 2^-(F_w+F_a) and rounds once to an fp32 partial sum (float_psum).
 //
+// A layer without per-vector scales on either operand bypasses the unit (partial sums = dot products, no
+// scale-product actions counted; hw/arith.hpp layer_arch).
 // Timing: takes steps at the MAC array's issue rate (Wave::issue_cycles per pass); first result
 // scale_latency_cycles after its input's.
 #pragma once

@@ -19,7 +19,10 @@ void check_formats(const LayerJob& job, const ArchParams& arch) {
   };
   const quant::QuantSpec& ws = job.weights->spec;
   const quant::QuantSpec& as = job.input->spec;
-  if (ws.bits() != arch.weight_bits || as.bits() != arch.act_bits) {
+  // Integer lanes also take wider signed integer elements, in precision_steps sub-steps (hw/arith.hpp); floating-
+  // scale lanes take their own element widths only.
+  const bool scalable = !arch.float_scales && codes_are_values(ws.element) && codes_are_values(as.element);
+  if (!scalable && (ws.bits() != arch.weight_bits || as.bits() != arch.act_bits)) {
     fail(fmt::format("operands of {} x {} bits, the MAC lanes take {} x {}", ws.bits(), as.bits(), arch.weight_bits,
                      arch.act_bits));
   }
@@ -33,6 +36,11 @@ void check_formats(const LayerJob& job, const ArchParams& arch) {
   if ((floating(ws) || floating(as)) != arch.float_scales) {
     fail(fmt::format("operands {} x {} need a scale unit with {} scales", quant::format_name(ws), quant::format_name(as),
                      arch.float_scales ? "integer" : "floating"));
+  }
+  const bool w_pv = !job.weights->vector_scale_codes.empty(), a_pv = !job.input->vector_scale_codes.empty();
+  if (!arch.float_scales && ((w_pv && ws.scale_bits != arch.weight_scale_bits) || (a_pv && as.scale_bits != arch.act_scale_bits))) {
+    fail(fmt::format("per-vector scale codes of {} x {} bits, the scale unit takes {} x {}", w_pv ? ws.scale_bits : 0,
+                     a_pv ? as.scale_bits : 0, arch.weight_scale_bits, arch.act_scale_bits));
   }
   if (!arch.float_scales && !(codes_are_values(ws.element) && codes_are_values(as.element))) {
     fail(fmt::format("operands {} x {}: the integer-scale datapath multiplies signed integer codes only; unsigned, "

@@ -39,7 +39,7 @@ TEST_CASE("layer formats: the optional weights_format and act_format columns") {
                     Contains("t.csv:1: expected the header"));
 }
 
-TEST_CASE("layer formats: an override must fit the design's lanes, else an error naming table and layer") {
+TEST_CASE("layer formats: an override must fit the design's lanes (wider INT layers in sub-steps), else an error") {
   sim::Config c;  // default design: INT4 per-vector weights (4-bit scales) and activations (6-bit), V = 16
   c.workload.layers = "/t/layers.csv";
   const auto fits = sim::parse_layer_table(kHeader + "a,conv,8,8,16,16,3,3,1,1,1,1,int4-v16-s4-ct,\n", "t.csv");
@@ -47,12 +47,16 @@ TEST_CASE("layer formats: an override must fit the design's lanes, else an error
   const sim::DesignQuant q = sim::layer_quant(sim::design_quant(c), fits[0], c.arch.vector_size);
   CHECK(quant::format_name(q.weights) == "int4-v16-s4-ct");
   CHECK(q.activations == sim::design_quant(c).activations);
+  // INT8 per-channel / per-tensor first and last layers run on the INT4 lanes in 2 x 2 sub-steps, bypassing
+  // the scale unit (hw/arith.hpp precision_steps, layer_arch).
   const auto int8 = sim::parse_layer_table(kHeader + "first,conv,8,8,16,16,3,3,1,1,1,1,int8-pc,int8\n", "t.csv");
-  CHECK_THROWS_WITH(sim::check_layer_formats(c, int8),
-                    Contains("/t/layers.csv: layer 'first': formats W:int8-pc/A:int8 need MAC lanes of 8 x 8 bits, V = 16, no per-vector scales") &&
-                        Contains("the design's lanes (from quant.weights and quant.activations) are 4 x 4 bits"));
+  CHECK_NOTHROW(sim::check_layer_formats(c, int8));
   const auto scale = sim::parse_layer_table(kHeader + "s,conv,8,8,16,16,3,3,1,1,1,1,int4-v16-s6,\n", "t.csv");
-  CHECK_THROWS_AS(sim::check_layer_formats(c, scale), sim::InputError);  // 6-bit weight scales on 4-bit lanes
+  CHECK_THROWS_WITH(sim::check_layer_formats(c, scale),  // 6-bit weight scale codes on a 4-bit scale unit
+                    Contains("/t/layers.csv: layer 's': formats W:int4-v16-s6/A:") &&
+                        Contains("the scale unit takes 4 x 6-bit per-vector scale codes"));
+  const auto mx = sim::parse_layer_table(kHeader + "m,conv,8,8,32,16,3,3,1,1,1,1,mxfp4,mxfp4\n", "t.csv");
+  CHECK_THROWS_WITH(sim::check_layer_formats(c, mx), Contains("the lanes' scale unit is integer"));
   // An 8-bit design takes INT8 per-channel / per-tensor overrides.
   c.quant.weights = {8, "per_channel", 0, "auto"};
   c.quant.activations = {8, "per_tensor", 0, "auto"};
