@@ -29,10 +29,6 @@ namespace dlasim::sim {
 
 namespace {
 
-int scale_bits_of(const quant::QuantSpec& s) {
-  return s.vector_scale_storage_bits();
-}
-
 hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   const ArchConfig& a = c.arch;
   hw::ArchParams p;
@@ -45,8 +41,8 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   p.acc_bits = a.acc_bits;
   p.weight_bits = q.weights.bits();
   p.act_bits = q.activations.bits();
-  p.weight_scale_bits = scale_bits_of(q.weights);
-  p.act_scale_bits = scale_bits_of(q.activations);
+  p.weight_scale_bits = q.weights.vector_scale_storage_bits();
+  p.act_scale_bits = q.activations.vector_scale_storage_bits();
   p.float_scales = has_float_scales(q.weights) || has_float_scales(q.activations);
   p.scale_product_bits = p.has_scale_unit() ? a.scale_product_bits : 0;
   p.mac_latency_cycles = a.mac_latency_cycles;

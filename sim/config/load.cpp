@@ -24,16 +24,6 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
-std::vector<std::string> split_key(const std::string& key) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1) {
-    parts.push_back(key.substr(start, dot - start));
-  }
-  parts.push_back(key.substr(start));
-  return parts;
-}
-
 // The top-level key naming the files a config file is composed of.
 const char* const kIncludeKey = "include";
 
@@ -85,7 +75,7 @@ class Converter {
     const auto eq = text.find('=');
     const std::string key = trim(text.substr(0, eq));
     if (eq == std::string::npos || key.empty()) return error(origin, "", "expected key=value");
-    const auto parts = split_key(key);
+    const auto parts = split_dotted(key);
     if (std::count(parts.begin(), parts.end(), "") > 0) {
       return error(origin, "", fmt::format("invalid key \"{}\"", key));
     }
@@ -403,7 +393,7 @@ std::string resolved_yaml(const Config& c) {
   out << YAML::BeginMap;
   std::vector<std::string> open;  // sections currently open, outermost first
   for (const auto& d : param_decls()) {
-    auto parts = split_key(d.key);
+    auto parts = split_dotted(d.key);
     const std::string name = parts.back();
     parts.pop_back();
     size_t common = 0;

@@ -342,8 +342,6 @@ bool is_param_section(std::string_view path) {
   return false;
 }
 
-namespace {
-
 std::vector<std::string> split_dotted(std::string_view key) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -353,6 +351,8 @@ std::vector<std::string> split_dotted(std::string_view key) {
   parts.emplace_back(key.substr(start));
   return parts;
 }
+
+namespace {
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);

@@ -67,6 +67,8 @@ const std::vector<ParamDecl>& param_decls();
 const ParamDecl* find_param(std::string_view key);
 // True when `path` is a section, i.e. a proper dotted prefix of some key ("quant", "quant.weights").
 bool is_param_section(std::string_view path);
+// The segments of a dotted key: "quant.weights.bits" -> {"quant", "weights", "bits"}.
+std::vector<std::string> split_dotted(std::string_view key);
 // The declared key or section closest to the unknown `path`, or "" when none is close: a key whose last
 // segment equals path's last segment (a key put in the wrong section) wins, else the smallest edit
 // distance up to max(2, last segment length / 3).

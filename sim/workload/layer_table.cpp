@@ -10,6 +10,7 @@
 #include "quant/format.hpp"
 
 #include "sim/input_error.hpp"
+#include "sim/workload/csv_cells.hpp"
 #include "sim/workload/scalesim_topology.hpp"
 
 namespace dlasim::sim {
@@ -22,21 +23,6 @@ const std::vector<std::string> kColumns = {"name",     "type",     "in_h",   "in
 const std::string kGroupsColumn = "groups";
 // The optional per-layer format overrides; they follow the groups column.
 const std::vector<std::string> kFormatColumns = {"weights_format", "act_format"};
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
-
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) cells.push_back(trim(cell));
-  if (!line.empty() && line.back() == ',') cells.push_back("");
-  return cells;
-}
 
 int64_t parse_int(const std::string& cell, const std::string& where, const std::string& column, int64_t min,
                   int64_t max) {
@@ -158,10 +144,10 @@ std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::str
   std::vector<LayerSpec> layers;
   std::set<std::string> names;
   for (int line_no = 1; std::getline(in, line); ++line_no) {
-    const std::string t = trim(line);
+    const std::string t = trim_cell(line);
     if (t.empty() || t[0] == '#') continue;
     const std::string where = fmt::format("{}:{}", source, line_no);
-    const std::vector<std::string> cells = split(t);
+    const std::vector<std::string> cells = split_cells(t);
     if (columns == 0) {
       columns = header_columns(cells, where);
       continue;

@@ -8,24 +8,15 @@
 #include <fmt/format.h>
 
 #include "sim/input_error.hpp"
+#include "sim/workload/csv_cells.hpp"
 
 namespace dlasim::sim {
 
 namespace {
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
-
 // Cells of a line; one trailing comma (SCALE-Sim ends every line with one) does not make a cell.
 std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) cells.push_back(trim(cell));
-  if (!line.empty() && line.back() == ',') cells.push_back("");
+  std::vector<std::string> cells = split_cells(line);
   if (!cells.empty() && cells.back().empty()) cells.pop_back();
   return cells;
 }
@@ -124,7 +115,7 @@ bool is_scalesim_topology(const std::string& text) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    const std::string t = trim(line);
+    const std::string t = trim_cell(line);
     if (t.empty() || t[0] == '#') continue;
     return key(t).rfind("layer", 0) == 0;
   }
@@ -140,7 +131,7 @@ std::vector<LayerSpec> parse_scalesim_topology(const std::string& text, const st
   std::vector<LayerSpec> layers;
   std::set<std::string> names;
   for (int line_no = 1; std::getline(in, line); ++line_no) {
-    const std::string t = trim(line);
+    const std::string t = trim_cell(line);
     if (t.empty() || t[0] == '#') continue;
     const std::string where = fmt::format("{}:{}", source, line_no);
     const std::vector<std::string> cells = split(t);
