@@ -460,33 +460,10 @@ DesignQuant layer_quant(const DesignQuant& design, const LayerSpec& l, int vecto
 void check_layer_formats(const Config& c, const std::vector<LayerSpec>& layers) {
   const hw::ArchParams lanes = design_arch(c);
   const DesignQuant dq = design_quant(c);
-  const auto pv_bits = [](const quant::QuantSpec& s) {
-    return s.granularity == quant::Granularity::per_vector ? s.scale_bits : 0;
-  };
   for (const LayerSpec& l : layers) {
     if (l.weights_format.empty() && l.act_format.empty()) continue;
     const DesignQuant q = layer_quant(dq, l, c.arch.vector_size);
-    // What the design's lanes take (hw/top/dla.cpp): the vector size and the kind of per-vector scales; with
-    // integer scales, signed integer elements of any width (wider ones in sub-steps, hw/arith.hpp
-    // precision_steps), scale codes of the scale unit's widths, or none (the scale unit is bypassed); with
-    // floating scales, the lanes' own elements.
-    std::string why;
-    const bool lane_float = lanes.float_scales, layer_float = has_float_scales(q.weights) || has_float_scales(q.activations);
-    if (layer_float != lane_float) {
-      why = lane_float ? "the lanes' scale unit is floating" : "the lanes' scale unit is integer";
-    } else if (!lane_float && !(hw::codes_are_values(q.weights.element) && hw::codes_are_values(q.activations.element))) {
-      why = "integer lanes multiply signed integer elements only";
-    } else if (!lane_float && ((pv_bits(q.weights) && pv_bits(q.weights) != lanes.weight_scale_bits) ||
-                               (pv_bits(q.activations) && pv_bits(q.activations) != lanes.act_scale_bits))) {
-      why = fmt::format("the scale unit takes {} x {}-bit per-vector scale codes", lanes.weight_scale_bits,
-                        lanes.act_scale_bits);
-    } else if (lane_float && (q.weights.bits() != lanes.weight_bits || q.activations.bits() != lanes.act_bits)) {
-      why = fmt::format("floating-scale lanes take {} x {}-bit elements only", lanes.weight_bits, lanes.act_bits);
-    } else if ((q.weights.granularity == quant::Granularity::per_vector && q.weights.vector_size != lanes.vector_size) ||
-               (q.activations.granularity == quant::Granularity::per_vector &&
-                q.activations.vector_size != lanes.vector_size)) {
-      why = fmt::format("the lanes take vectors of V = {}", lanes.vector_size);
-    }
+    const std::string why = hw::lanes_refusal(q.weights, q.activations, lanes);
     if (!why.empty()) {
       throw InputError(fmt::format("{}: layer '{}': formats W:{}/A:{} do not fit the design's MAC lanes ({} x {} bits, "
                                    "V = {}): {}. One DLA has one set of lanes",

@@ -8,51 +8,54 @@
 
 namespace dlasim::hw {
 
-namespace {
-
-// The operands fit the lanes the arch describes (element bits, vector size — the code padding of operands
-// without per-vector scales included, integer or floating per-vector scales), and
-// a dot product of V aligned significands (hw/element_fixed.hpp) fits the lanes' 32-bit adder tree.
-void check_formats(const LayerJob& job, const ArchParams& arch) {
-  const auto fail = [&](const std::string& what) {
-    throw std::invalid_argument(fmt::format("layer '{}': {}", job.name, what));
-  };
-  const quant::QuantSpec& ws = job.weights->spec;
-  const quant::QuantSpec& as = job.input->spec;
+std::string lanes_refusal(const quant::QuantSpec& ws, const quant::QuantSpec& as, const ArchParams& arch) {
   // Integer lanes also take wider signed integer elements, in precision_steps sub-steps (hw/arith.hpp); floating-
   // scale lanes take their own element widths only.
   const bool scalable = !arch.float_scales && codes_are_values(ws.element) && codes_are_values(as.element);
   if (!scalable && (ws.bits() != arch.weight_bits || as.bits() != arch.act_bits)) {
-    fail(fmt::format("operands of {} x {} bits, the MAC lanes take {} x {}", ws.bits(), as.bits(), arch.weight_bits,
-                     arch.act_bits));
-  }
-  if (ws.vector_size != arch.vector_size || as.vector_size != arch.vector_size) {
-    fail(fmt::format("operand codes are cut into vectors of {} x {} elements, the MAC lanes take V = {}",
-                     ws.vector_size, as.vector_size, arch.vector_size));
+    return fmt::format("operands of {} x {} bits, the MAC lanes take {} x {}", ws.bits(), as.bits(), arch.weight_bits,
+                       arch.act_bits);
   }
   const auto floating = [](const quant::QuantSpec& s) {
     return s.granularity == quant::Granularity::per_vector && s.vector_scale != quant::VectorScale::uint;
   };
   if ((floating(ws) || floating(as)) != arch.float_scales) {
-    fail(fmt::format("operands {} x {} need a scale unit with {} scales", quant::format_name(ws), quant::format_name(as),
-                     arch.float_scales ? "integer" : "floating"));
+    return fmt::format("operands {} x {} need a scale unit with {} scales; the lanes' scale unit is {}",
+                       quant::format_name(ws), quant::format_name(as), arch.float_scales ? "integer" : "floating",
+                       arch.float_scales ? "floating" : "integer");
   }
-  const bool w_pv = !job.weights->vector_scale_codes.empty(), a_pv = !job.input->vector_scale_codes.empty();
-  if (!arch.float_scales && ((w_pv && ws.scale_bits != arch.weight_scale_bits) || (a_pv && as.scale_bits != arch.act_scale_bits))) {
-    fail(fmt::format("per-vector scale codes of {} x {} bits, the scale unit takes {} x {}", w_pv ? ws.scale_bits : 0,
-                     a_pv ? as.scale_bits : 0, arch.weight_scale_bits, arch.act_scale_bits));
+  if (ws.vector_size != arch.vector_size || as.vector_size != arch.vector_size) {
+    return fmt::format("operand codes are cut into vectors of {} x {} elements, the MAC lanes take V = {}",
+                       ws.vector_size, as.vector_size, arch.vector_size);
   }
-  if (!arch.float_scales && !(codes_are_values(ws.element) && codes_are_values(as.element))) {
-    fail(fmt::format("operands {} x {}: the integer-scale datapath multiplies signed integer codes only; unsigned, "
-                     "MXINT8 and minifloat elements need floating per-vector scales",
-                     quant::format_name(ws), quant::format_name(as)));
+  const auto codes_bits = [](const quant::QuantSpec& s) {
+    return s.granularity == quant::Granularity::per_vector ? s.scale_bits : 0;
+  };
+  const int mw = codes_bits(ws), ma = codes_bits(as);
+  if (!arch.float_scales && ((mw && mw != arch.weight_scale_bits) || (ma && ma != arch.act_scale_bits))) {
+    return fmt::format("per-vector scale codes of {} x {} bits; the scale unit takes {} x {}-bit per-vector scale codes",
+                       mw, ma, arch.weight_scale_bits, arch.act_scale_bits);
+  }
+  if (!arch.float_scales && !scalable) {
+    return fmt::format("operands {} x {}: the integer-scale datapath multiplies signed integer codes only; unsigned, "
+                       "MXINT8 and minifloat elements need floating per-vector scales",
+                       quant::format_name(ws), quant::format_name(as));
   }
   const double bound = double(fixed_elements(ws.element).max_magnitude) * fixed_elements(as.element).max_magnitude *
                        arch.vector_size;
   if (bound >= 2147483648.0) {
-    fail(fmt::format("a {}-element dot product of {} x {} significands can exceed the 32-bit adder tree",
-                     arch.vector_size, ws.format().name, as.format().name));
+    return fmt::format("a {}-element dot product of {} x {} significands can exceed the 32-bit adder tree",
+                       arch.vector_size, ws.format().name, as.format().name);
   }
+  return "";
+}
+
+namespace {
+
+// Fails naming the layer when lanes_refusal rejects its operands.
+void check_formats(const LayerJob& job, const ArchParams& arch) {
+  const std::string why = lanes_refusal(job.weights->spec, job.input->spec, arch);
+  if (!why.empty()) throw std::invalid_argument(fmt::format("layer '{}': {}", job.name, why));
 }
 
 }  // namespace
