@@ -144,6 +144,10 @@ struct QuantSpec {
   double elem_max() const;
   // Bits of one stored per-vector scale (M, 8 for E8M0/E4M3, 32 for fp32); 0 unless per_vector.
   int vector_scale_storage_bits() const;
+  // Per-vector scales held as floating values (fp32, MX E8M0, NVFP4 E4M3), not as VS-Quant integer codes.
+  bool float_vector_scales() const {
+    return granularity == Granularity::per_vector && vector_scale != VectorScale::uint;
+  }
   // Where the fp32 coarse scale lives: per_tensor/per_channel granularity map to themselves.
   CoarseLevel coarse_level() const;
 };

@@ -43,7 +43,7 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   p.act_bits = q.activations.bits();
   p.weight_scale_bits = q.weights.vector_scale_storage_bits();
   p.act_scale_bits = q.activations.vector_scale_storage_bits();
-  p.float_scales = has_float_scales(q.weights) || has_float_scales(q.activations);
+  p.float_scales = q.weights.float_vector_scales() || q.activations.float_vector_scales();
   p.scale_product_bits = p.has_scale_unit() ? a.scale_product_bits : 0;
   p.mac_latency_cycles = a.mac_latency_cycles;
   p.scale_latency_cycles = a.scale_latency_cycles;
@@ -434,7 +434,7 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
 
 std::string design_label(const DesignQuant& q) {
   const auto integer = [](const quant::QuantSpec& s) {
-    return s.format().kind == quant::ElementKind::integer && s.format().frac_bits == 0 && !has_float_scales(s);
+    return s.format().kind == quant::ElementKind::integer && s.format().frac_bits == 0 && !s.float_vector_scales();
   };
   if (!integer(q.weights) || !integer(q.activations)) {
     return fmt::format("W:{}/A:{}", quant::format_name(q.weights), quant::format_name(q.activations));

@@ -16,10 +16,7 @@ std::string lanes_refusal(const quant::QuantSpec& ws, const quant::QuantSpec& as
     return fmt::format("operands of {} x {} bits, the MAC lanes take {} x {}", ws.bits(), as.bits(), arch.weight_bits,
                        arch.act_bits);
   }
-  const auto floating = [](const quant::QuantSpec& s) {
-    return s.granularity == quant::Granularity::per_vector && s.vector_scale != quant::VectorScale::uint;
-  };
-  if ((floating(ws) || floating(as)) != arch.float_scales) {
+  if ((ws.float_vector_scales() || as.float_vector_scales()) != arch.float_scales) {
     return fmt::format("operands {} x {} need a scale unit with {} scales; the lanes' scale unit is {}",
                        quant::format_name(ws), quant::format_name(as), arch.float_scales ? "integer" : "floating",
                        arch.float_scales ? "floating" : "integer");

@@ -13,10 +13,4 @@ namespace dlasim::sim {
 // Throws std::invalid_argument with the reason for a malformed format name.
 quant::QuantSpec operand_spec(const OperandQuantConfig& q, int vector_size);
 
-// Per-vector scales the scale unit handles in floating point (fp32, MX E8M0, NVFP4 E4M3), not as
-// VS-Quant integer codes.
-inline bool has_float_scales(const quant::QuantSpec& s) {
-  return s.granularity == quant::Granularity::per_vector && s.vector_scale != quant::VectorScale::uint;
-}
-
 }  // namespace dlasim::sim

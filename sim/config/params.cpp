@@ -459,7 +459,7 @@ std::vector<ConfigIssue> cross_field_issues(const Config& c) {
     }
   }
   if (formats_ok) {
-    const bool w_float = has_float_scales(specs[0]), a_float = has_float_scales(specs[1]);
+    const bool w_float = specs[0].float_vector_scales(), a_float = specs[1].float_vector_scales();
     const bool w_int = specs[0].granularity == quant::Granularity::per_vector && !w_float;
     const bool a_int = specs[1].granularity == quant::Granularity::per_vector && !a_float;
     if ((w_float && a_int) || (a_float && w_int)) {
@@ -486,12 +486,12 @@ std::vector<ConfigIssue> cross_field_issues(const Config& c) {
 
   // The scale product can be rounded to at most its full width (an operand without integer per-vector
   // scale codes adds 0 bits).
-  if (!formats_ok || has_float_scales(specs[0]) || has_float_scales(specs[1])) return issues;  // reported above
+  if (!formats_ok || specs[0].float_vector_scales() || specs[1].float_vector_scales()) return issues;  // reported above
   int full_width = 0;
   std::vector<std::string> terms;
   for (std::size_t i = 0; i < 2; ++i) {
     const auto& op = operands[i];
-    if (specs[i].granularity == quant::Granularity::per_vector && !has_float_scales(specs[i])) {
+    if (specs[i].granularity == quant::Granularity::per_vector && !specs[i].float_vector_scales()) {
       full_width += specs[i].scale_bits;
       terms.push_back(fmt::format("{}.scale_bits ({})", op.name, specs[i].scale_bits));
     } else if (op.q.format == "auto") {

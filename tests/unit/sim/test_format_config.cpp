@@ -173,6 +173,6 @@ TEST_CASE("format config: operand_spec pads per-tensor and per-channel formats t
   const quant::QuantSpec a = operand_spec(automatic, 32);
   CHECK(a.vector_size == 32);
   CHECK(a.scale_bits == 6);
-  CHECK(has_float_scales(operand_spec(mx, 32)));
-  CHECK_FALSE(has_float_scales(a));
+  CHECK(operand_spec(mx, 32).float_vector_scales());
+  CHECK_FALSE(a.float_vector_scales());
 }
