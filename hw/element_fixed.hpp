@@ -9,8 +9,10 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "quant/format.hpp"
+#include "quant/qtensor.hpp"
 
 namespace dlasim::hw {
 
@@ -20,9 +22,15 @@ struct FixedElements {
   int32_t max_magnitude = 0;          // largest |fixed|
 };
 
+// F of an element: its integer frac_bits, or −log2 of a minifloat's smallest subnormal (no table built).
+int fixed_frac_bits(quant::ElementId element);
+
 // Throws std::invalid_argument naming the element when the lanes cannot multiply it: its aligned significands
 // do not fit 16 bits (FP8 E4M3: 448 · 2^9; E5M2: 57344 · 2^16).
 FixedElements fixed_elements(quant::ElementId element);
+
+// Every code of `t` as its fixed-point value (same layout as t.codes). Throws as fixed_elements.
+std::vector<int16_t> fixed_codes(const quant::QTensor& t);
 
 // True when the element's codes are its values as sign-extended int8 (signed integer elements, F = 0): the
 // lanes' fast path multiplies the code bytes directly.

@@ -7,24 +7,13 @@
 
 namespace dlasim::hw {
 
-namespace {
-
-std::vector<int16_t> fixed_codes(const quant::QTensor& t) {
-  const FixedElements fx = fixed_elements(t.spec.element);
-  std::vector<int16_t> out(t.codes.size());
-  for (std::size_t i = 0; i < t.codes.size(); ++i) out[i] = fx.fixed[t.codes[i]];
-  return out;
-}
-
-}  // namespace
-
 ReferenceResult reference_layer_float(const LayerJob& job, const ArchParams& arch) {
   const ConvShape& sh = job.shape;
   const quant::QTensor& w = *job.weights;
   const quant::QTensor& a = *job.input;
   const int v = arch.vector_size;
   const int64_t nv = w.vectors_per_row, w_stride = w.padded_cols(), a_stride = a.padded_cols();
-  const int frac_bits = fixed_elements(w.spec.element).frac_bits + fixed_elements(a.spec.element).frac_bits;
+  const int frac_bits = fixed_frac_bits(w.spec.element) + fixed_frac_bits(a.spec.element);
   const std::vector<int16_t> wf = fixed_codes(w), af = fixed_codes(a);
   const std::vector<float> scales = ppu_channel_scales(job, arch);
 

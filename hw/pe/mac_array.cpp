@@ -102,18 +102,12 @@ void MacArray::compute(Wave& wave) {
     compute_dots(wave, job.weights->row_codes(0), job.input->row_codes(0), zero_codes_.data());
   } else {
     if (decoded_job_ != &job) {  // aligned significands of both operands, once per layer
-      decode(*job.weights, decoded_weights_);
-      decode(*job.input, decoded_input_);
+      decoded_weights_ = fixed_codes(*job.weights);
+      decoded_input_ = fixed_codes(*job.input);
       decoded_job_ = &job;
     }
     compute_dots(wave, decoded_weights_.data(), decoded_input_.data(), zero_fixed_.data());
   }
-}
-
-void MacArray::decode(const quant::QTensor& t, std::vector<int16_t>& out) {
-  const FixedElements fx = fixed_elements(t.spec.element);
-  out.resize(t.codes.size());
-  for (std::size_t i = 0; i < t.codes.size(); ++i) out[i] = fx.fixed[t.codes[i]];
 }
 
 template <class T>

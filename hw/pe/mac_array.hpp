@@ -51,7 +51,6 @@ class MacArray : public sc_core::sc_module {
   void run();
   template <class T>
   void compute_dots(Wave& wave, const T* weights, const T* input, const T* zero);
-  static void decode(const quant::QTensor& t, std::vector<int16_t>& out);
 
   const ArchParams& arch_;
   Counters& counters_;

@@ -82,7 +82,7 @@ void ScaleUnit::compute(Wave& wave) {
 void ScaleUnit::compute_float(Wave& wave) {
   const LayerJob& job = *wave.job;
   const int lanes = arch_.lanes;
-  const int frac_bits = fixed_elements(job.weights->spec.element).frac_bits + fixed_elements(job.input->spec.element).frac_bits;
+  const int frac_bits = fixed_frac_bits(job.weights->spec.element) + fixed_frac_bits(job.input->spec.element);
   wave.psums_f.resize(wave.dots.size());  // every element written below: idle lanes and steps get 0
   uint64_t products = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
