@@ -181,7 +181,7 @@ TEST_CASE("mcq: the same seed gives the same result, another seed another one") 
   CHECK(a.q != c.q);
 }
 
-TEST_CASE("mcq: dequantize is q times the unit's scale; per-tensor is a one-row view") {
+TEST_CASE("mcq: dequantize is q times the unit's scale, and per-tensor is a one-row view") {
   const std::vector<float> w = normal_weights(2 * 50, 4);
   const McqResult rows = mcq_quantize(w.data(), 2, 50, McqOptions{});
   const std::vector<float> d = mcq_dequantize(rows, 2, 50);
