@@ -19,6 +19,7 @@
 #include "sim/input_error.hpp"
 #include "sim/report/energy_tables.hpp"
 #include "sim/report/report.hpp"
+#include "sim/eval/evaluate.hpp"
 #include "sim/run.hpp"
 #include "sim/sweep/shared_baseline.hpp"
 #include "sim/sweep/sweep_run.hpp"
@@ -114,6 +115,33 @@ int do_export(const ExportArgs& a) {
   return kExitOk;
 }
 
+struct EvalArgs {
+  std::string config = "configs/default.yaml";
+  std::vector<std::string> sets;
+  std::string model, data = "fashion-mnist", data_dir, out;
+  int64_t limit = -1, simulate = -1, calib = -1;
+  bool quiet = false;
+};
+
+// `dlasim eval`: the options are shorthands for eval.* keys, applied after the --set overrides.
+int do_eval(EvalArgs a) {
+  if (a.limit >= 0) a.sets.push_back(fmt::format("eval.limit={}", a.limit));
+  if (a.simulate >= 0) a.sets.push_back(fmt::format("eval.simulate={}", a.simulate));
+  if (a.calib >= 0) a.sets.push_back(fmt::format("eval.calib_images={}", a.calib));
+  if (!a.data_dir.empty()) {
+    a.sets.push_back("eval.data_dir=" + std::filesystem::absolute(a.data_dir).lexically_normal().string());
+  }
+  const Config config = load_config(a.config, a.sets);
+  EvalOptions options;
+  options.model = a.model;
+  options.dataset = a.data;
+  const EvalResult result = evaluate_model(config, options);
+  const std::string dir = a.out.empty() ? "out/" + config.run.name : a.out;
+  write_eval(result, config, dir);
+  if (!a.quiet) std::cout << format_eval(result) << "results: " << dir << "/eval.json, " << dir << "/layers.csv\n";
+  return kExitOk;
+}
+
 // `dlasim config --explain KEY`; an unknown key is a config error (exit 2) with a suggestion when one is close.
 int explain_config_key(const std::string& key, std::ostream& out) {
   const auto text = explain_param(key);
@@ -148,6 +176,21 @@ int run_cli(int argc, char** argv) {
   CLI::Option* vcd_window =
       run->add_option("--vcd-window", run_args.vcd_window, "cycles written to the VCD, inclusive (default 0:9999)")
           ->type_name("FIRST:LAST");
+
+  EvalArgs eval_args;
+  CLI::App* eval = app.add_subcommand(
+      "eval", "top-1 accuracy of the design on an ONNX model and a labeled test set, through the bit-exact integer "
+              "reference; --simulate N also runs N images on the SystemC DLA and its baseline (docs/models.md)");
+  eval->add_option("config", eval_args.config, "YAML config file")->capture_default_str();
+  eval->add_option("--model", eval_args.model, "ONNX model (default: eval.model of the config)")->type_name("FILE");
+  eval->add_option("--data", eval_args.data, "dataset: fashion-mnist")->capture_default_str();
+  eval->add_option("--data-dir", eval_args.data_dir, "directory of the IDX files (sets eval.data_dir)");
+  eval->add_option("--limit", eval_args.limit, "test images evaluated, 0 = all (sets eval.limit)");
+  eval->add_option("--simulate", eval_args.simulate, "test images also simulated (sets eval.simulate)");
+  eval->add_option("--calib", eval_args.calib, "calibration images (sets eval.calib_images)");
+  eval->add_option("--set", eval_args.sets, "override a config key (repeatable)")->type_name("KEY=VALUE");
+  eval->add_option("--out", eval_args.out, "output directory (default: out/<run.name>)");
+  eval->add_flag("--quiet,-q", eval_args.quiet, "do not print the report");
 
   ExportArgs export_args;
   CLI::App* export_energy = app.add_subcommand(
@@ -226,6 +269,7 @@ int run_cli(int argc, char** argv) {
   sweep_point->add_option("--baseline-out", point_args.baseline_out);
   sweep_point->add_option("--baseline", point_args.baseline);
   sweep_point->add_option("--operand-cache", point_args.operand_cache);
+  sweep_point->add_flag("--accuracy", point_args.accuracy);
 
   std::string validate_tech = "configs/tech/keller_5nm.yaml";
   CLI::App* validate = app.add_subcommand(
@@ -243,6 +287,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (*run) return do_run(run_args);
     if (*export_energy) return do_export(export_args);
+    if (*eval) return do_eval(eval_args);
     if (*sweep) return run_sweep(sweep_args, std::cout);
     if (*sweep_point) return run_sweep_point(point_args);
     if (*quant) return run_quant(quant_args, std::cout);

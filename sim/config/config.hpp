@@ -16,11 +16,29 @@ struct OperandQuantConfig {
   std::string granularity = "per_channel";  // weights: per_channel|per_vector; activations: per_tensor|per_vector
   int scale_bits = 0;                    // M, per-vector scale code bits (per_vector only)
   std::string format = "auto";           // a quant format name (mxfp4, nvfp4, ...) overriding the three above
+  std::string calibrator = "max";        // static calibration of coarse scales on a model (quant::parse_calib)
+};
+
+// Post-training method applied to a model's weights before quantization (reference.md §4–6; docs/models.md).
+struct MethodConfig {
+  std::string name = "none";             // none|mcq|equalization|multipoint
+  bool bias_correction = false;          // correct each MAC layer's bias for the mean error of its weights
+  double mcq_sampling_amount = 1.0;      // K: samples = round(K · weights) per output channel
+  bool mcq_jitter = true;                // stratified samples jittered inside their strata (else midpoints)
+  bool mcq_sort = false;                 // CDF over |w| sorted descending instead of index order
+  bool mcq_activations = false;          // also sample the MAC inputs at run time (per tensor)
+  std::string equalization = "dfq";      // dfq|meller_one_step|meller_two_step
+  int multipoint_max_points = 4;         // points per output channel at most
+  double multipoint_budget = 0.25;       // extra points allowed, as a fraction of the output channels
 };
 
 struct QuantConfig {
   OperandQuantConfig weights{4, "per_vector", 4};
   OperandQuantConfig activations{4, "per_vector", 6};
+  // Format of MAC outputs that host ops (residual Add, Softmax, LayerNorm, GELU, the logits) read; outputs
+  // read only by MAC layers use the activation format.
+  std::string host_format = "int8";
+  MethodConfig method;
 };
 
 struct ArchConfig {
@@ -61,6 +79,17 @@ struct WorkloadConfig {
   double bias_rel_std = 0.1;  // bias std relative to the expected pre-activation std
 };
 
+// Accuracy evaluation of an imported model (dlasim eval; docs/models.md).
+struct EvalConfig {
+  std::string model = "none";            // ONNX file, relative to the config file ("none": eval needs --model)
+  std::string data_dir = "/usr/share/datasets/fashion-mnist";  // IDX files of the labeled images
+  double input_mean = 0.2860;            // preprocessing: (pixel / 255 - mean) / std
+  double input_std = 0.3530;
+  int calib_images = 256;                // training images that calibrate the static scales and the methods
+  int limit = 0;                         // test images evaluated; 0 = all
+  int simulate = 0;                      // test images also run through the SystemC DLA (and the baseline)
+};
+
 struct RunConfig {
   std::string name = "default";
   uint64_t seed = 1;
@@ -71,6 +100,7 @@ struct Config {
   WorkloadConfig workload;
   ArchConfig arch;
   QuantConfig quant;
+  EvalConfig eval;
   std::string tech = "tech/horowitz_45nm.yaml";  // tech file, relative to the config file
   std::string config_dir = ".";                  // directory of the loaded file (not a key)
 };

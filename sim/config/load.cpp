@@ -199,7 +199,7 @@ class Converter {
   // A relative path value of an included file, made relative to the top file's directory (the directory
   // every path value of a Config is relative to); other values unchanged.
   std::string rebase_path(const ParamDecl& decl, const std::string& value) const {
-    if (decl.unit != "path" || path_base_.empty() || value.empty()) return value;
+    if (decl.unit != "path" || path_base_.empty() || value.empty() || value == "none") return value;
     const std::filesystem::path p(value);
     if (p.is_absolute()) return value;
     return (std::filesystem::path(path_base_) / p).lexically_normal().generic_string();

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "hw/element_fixed.hpp"
+#include "quant/calibrate.hpp"
 #include "sim/config/operand_format.hpp"
 
 namespace dlasim::sim {
@@ -152,6 +153,68 @@ std::vector<ParamDecl> make_decls() {
        "`auto`, or a format name replacing `bits`, `granularity` and `scale_bits` of the activations (and of "
        "the layer outputs the PPU writes); see `quant.weights.format`.",
        StringParam{[](Config& c) -> std::string& { return c.quant.activations.format; }, true}},
+      {"quant.activations.calibrator", "-",
+       "How a model's static activation scales are calibrated (`dlasim eval`): `max`, `percentile` (99.99), "
+       "`percentile:P`, `mse` or `entropy` (docs/quant.md, calibrators).",
+       StringParam{[](Config& c) -> std::string& { return c.quant.activations.calibrator; }, false}},
+      {"quant.host_format", "-",
+       "Format the PPU writes a model's MAC outputs in when host ops read them (residual Add, Softmax, "
+       "LayerNorm, GELU, the logits); outputs read only by MAC layers use the activation format "
+       "(docs/models.md).",
+       StringParam{[](Config& c) -> std::string& { return c.quant.host_format; }, true}},
+      {"quant.method.name", "-",
+       "Post-training method applied to a model's weights (`dlasim eval`): `none`, `mcq` (Monte Carlo "
+       "sampling), `equalization` (per `quant.method.equalization`) or `multipoint` (docs/models.md).",
+       EnumParam{[](Config& c) -> std::string& { return c.quant.method.name; },
+                 {"none", "mcq", "equalization", "multipoint"}}},
+      {"quant.method.bias_correction", "-",
+       "Correct each MAC layer's bias by the mean output error of its quantized weights on the calibration "
+       "images (any method).",
+       BoolParam{[](Config& c) -> bool& { return c.quant.method.bias_correction; }}},
+      {"quant.method.mcq_sampling_amount", "-",
+       "MCQ sampling amount K: round(K · n) samples per output channel of n weights; fewer samples give "
+       "more zeros and smaller integers.",
+       RealParam{[](Config& c) -> double& { return c.quant.method.mcq_sampling_amount; }, 0.0, 1000.0, true}},
+      {"quant.method.mcq_jitter", "-",
+       "MCQ: one uniformly jittered sample per stratum (else the stratum midpoints, deterministic).",
+       BoolParam{[](Config& c) -> bool& { return c.quant.method.mcq_jitter; }}},
+      {"quant.method.mcq_sort", "-", "MCQ: build the CDF over the weights sorted by magnitude.",
+       BoolParam{[](Config& c) -> bool& { return c.quant.method.mcq_sort; }}},
+      {"quant.method.mcq_activations", "-",
+       "MCQ: also sample each MAC input at run time (one unit per tensor; per_tensor activations only).",
+       BoolParam{[](Config& c) -> bool& { return c.quant.method.mcq_activations; }}},
+      {"quant.method.equalization", "-",
+       "Equalization rule: `dfq` (Nagel et al. cross-layer, data-free, iterated), `meller_one_step` or "
+       "`meller_two_step` (Meller et al., calibration ranges).",
+       EnumParam{[](Config& c) -> std::string& { return c.quant.method.equalization; },
+                 {"dfq", "meller_one_step", "meller_two_step"}}},
+      {"quant.method.multipoint_max_points", "-", "Multipoint: low-bit points per output channel at most.",
+       IntParam{[](Config& c) -> int& { return c.quant.method.multipoint_max_points; }, 1, 8}},
+      {"quant.method.multipoint_budget", "-",
+       "Multipoint: extra points a layer may add, as a fraction of its output channels; each runs as one "
+       "more output channel on the DLA.",
+       RealParam{[](Config& c) -> double& { return c.quant.method.multipoint_budget; }, 0.0, 7.0, false}},
+      // eval
+      {"eval.model", "path",
+       "ONNX model `dlasim eval` evaluates, relative to the config file (`none`: give `--model`).",
+       StringParam{[](Config& c) -> std::string& { return c.eval.model; }, false}},
+      {"eval.data_dir", "path",
+       "Directory of the Fashion-MNIST IDX files (`*-images-idx3-ubyte.gz`, `*-labels-idx1-ubyte.gz`); the "
+       "default is where Debian's dataset-fashion-mnist installs them.",
+       StringParam{[](Config& c) -> std::string& { return c.eval.data_dir; }, false}},
+      {"eval.input_mean", "-", "Preprocessing: input = (pixel / 255 - input_mean) / input_std.",
+       RealParam{[](Config& c) -> double& { return c.eval.input_mean; }, -1000.0, 1000.0, false}},
+      {"eval.input_std", "-", "Preprocessing divisor, see `eval.input_mean`.",
+       RealParam{[](Config& c) -> double& { return c.eval.input_std; }, 0.0, 1000.0, true}},
+      {"eval.calib_images", "images",
+       "Training images that calibrate the static scales and the data-dependent methods.",
+       IntParam{[](Config& c) -> int& { return c.eval.calib_images; }, 1, 60000}},
+      {"eval.limit", "images", "Test images evaluated; 0 = all of them.",
+       IntParam{[](Config& c) -> int& { return c.eval.limit; }, 0, 1000000}},
+      {"eval.simulate", "images",
+       "Test images also run through the SystemC DLA and its 8-bit baseline (outputs checked bit-exactly "
+       "against the reference; cycles, energy and area per inference).",
+       IntParam{[](Config& c) -> int& { return c.eval.simulate; }, 0, 10000}},
       // tech
       {"tech", "path",
        "Technology file (per-action energy and per-instance area), relative to the config file's directory.",
@@ -168,7 +231,8 @@ const SectionDoc kSectionDocs[] = {
     {"run", "Identity and seed of the run."},
     {"workload", "What is run: the layer table and the distributions of the synthetic tensors."},
     {"arch", "The DLA template: PE array, scale unit, accumulation collector, PPU and buffers."},
-    {"quant", "Number formats of the operands the architecture is evaluated with."},
+    {"quant", "Number formats of the operands the architecture is evaluated with, and post-training methods."},
+    {"eval", "Accuracy evaluation of an imported model on labeled images (`dlasim eval`)."},
     {"tech", "Energy and area tables."},
 };
 
@@ -411,6 +475,41 @@ std::optional<std::string> explain_param(std::string_view key) {
   return out;
 }
 
+// Calibrator and host format names, and what the post-training methods need of the formats.
+void method_issues(const Config& c, const std::vector<quant::QuantSpec>& specs, bool formats_ok,
+                   std::vector<ConfigIssue>& issues) {
+  try {
+    quant::parse_calib(c.quant.activations.calibrator);
+  } catch (const std::invalid_argument& e) {
+    issues.push_back({"quant.activations.calibrator", {}, e.what()});
+  }
+  try {
+    quant::parse_format(c.quant.host_format);
+  } catch (const std::invalid_argument& e) {
+    issues.push_back({"quant.host_format", {}, e.what()});
+  }
+  if (!formats_ok) return;
+  const std::string& method = c.quant.method.name;
+  const quant::QuantSpec& w = specs[0];
+  const bool int_per_channel = w.granularity == quant::Granularity::per_channel &&
+                               w.format().kind == quant::ElementKind::integer && w.format().is_signed &&
+                               w.format().frac_bits == 0;
+  if ((method == "mcq" || method == "multipoint") && !int_per_channel) {
+    issues.push_back({"quant.method.name", {"quant.weights.granularity", "quant.weights.format"},
+                      fmt::format("{} makes signed integer weights with one scale per output channel (per point); "
+                                  "expected per_channel signed INT weights, got {}",
+                                  method, quant::format_name(w))});
+  }
+  if (method == "mcq" && c.quant.method.mcq_activations &&
+      (specs[1].granularity != quant::Granularity::per_tensor || specs[1].format().kind != quant::ElementKind::integer ||
+       !specs[1].format().is_signed)) {
+    issues.push_back({"quant.method.mcq_activations", {"quant.activations.granularity", "quant.activations.format"},
+                      fmt::format("sampled activations are signed integers with one scale per tensor; expected "
+                                  "per_tensor signed INT activations, got {}",
+                                  quant::format_name(specs[1]))});
+  }
+}
+
 std::vector<ConfigIssue> cross_field_issues(const Config& c) {
   std::vector<ConfigIssue> issues;
   struct Operand {
@@ -483,6 +582,8 @@ std::vector<ConfigIssue> cross_field_issues(const Config& c) {
                                     "rounded), got {}", c.arch.scale_product_bits)});
     }
   }
+
+  method_issues(c, specs, formats_ok, issues);
 
   // The scale product can be rounded to at most its full width (an operand without integer per-vector
   // scale codes adds 0 bits).

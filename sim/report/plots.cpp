@@ -139,7 +139,8 @@ std::vector<std::string> render_sweep_plots(const std::string& sweep_dir, const 
   const std::string dir = sweep_dir + "/plots";
   std::filesystem::create_directories(dir);
   std::vector<std::string> labels;
-  std::vector<double> area, energy, perf_area;
+  std::vector<double> area, energy, perf_area, drop;
+  bool accuracy = true;  // every plotted point has a top-1 accuracy (an accuracy sweep)
   for (const auto& p : sweep.at("points")) {
     if (p.at("status") != "ok" || !p.contains("results") || p.at("results").is_null()) continue;
     const auto& r = p.at("results");
@@ -147,6 +148,8 @@ std::vector<std::string> render_sweep_plots(const std::string& sweep_dir, const 
     area.push_back(r.at("ratio_to_baseline").at("area").get<double>());
     energy.push_back(r.at("ratio_to_baseline").at("energy").get<double>());
     perf_area.push_back(r.at("ratio_to_baseline").at("achieved_tops_per_mm2").get<double>());
+    accuracy = accuracy && r.contains("accuracy");
+    drop.push_back(r.contains("accuracy") ? r.at("accuracy").at("top1_drop_pt").get<double>() : 0.0);
   }
   if (labels.empty()) throw InputError(sweep_dir + "/sweep.json: no successful point to plot");
   std::vector<double> neg_perf(perf_area.size());
@@ -176,6 +179,10 @@ std::vector<std::string> render_sweep_plots(const std::string& sweep_dir, const 
   std::vector<std::size_t> front = pareto_front(neg_perf, energy);
   scatter("energy_vs_perf_per_area", perf_area, front, "achieved TOPS/mm2 / 8-bit baseline",
           "Energy vs performance per area, normalised to the 8-bit baseline");
+  if (accuracy) {
+    scatter("energy_vs_accuracy", drop, pareto_front(drop, energy), "top-1 accuracy loss vs FP32 (points)",
+            "Energy vs accuracy loss, energy normalised to the 8-bit baseline");
+  }
   return images;
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "sim/config/load.hpp"
+#include "sim/eval/evaluate.hpp"
 #include "sim/input_error.hpp"
 #include "sim/report/report.hpp"
 
@@ -129,6 +130,11 @@ int run_sweep_point(const SweepPointArgs& a) {
     result.baseline = std::move(shared);
   }
   result.out_dir = a.out;
+  if (a.accuracy) {
+    Config eval_config = config;
+    eval_config.eval.simulate = 0;  // this process has elaborated its one SystemC simulation already
+    write_eval(evaluate_model(eval_config, EvalOptions{}), eval_config, a.out);
+  }
   write_outputs(result.out_dir, result, config);
   if (!a.baseline_out.empty()) write_file_atomic(a.baseline_out, design_result_json(result.baseline).dump(1) + "\n");
   return 0;

@@ -26,6 +26,7 @@ struct SweepPointArgs {
   std::string baseline_out;  // full run; also write the baseline's results here (atomically, last)
   std::string baseline;      // design alone; the baseline's results from this file
   std::string operand_cache; // RunOptions::operand_cache
+  bool accuracy = false;     // also evaluate the model's accuracy (eval.json; eval.simulate is ignored)
 };
 
 // Runs one point; returns the exit code (0). Throws like `dlasim run`.

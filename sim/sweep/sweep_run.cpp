@@ -76,6 +76,16 @@ ordered_json point_results(const std::string& out_dir, const SweepPoint& p, cons
                {"area_um2", d.at("area_um2")}, {"sqnr_db", d.at("sqnr_db")},   {"tops_per_w", d.at("tops_per_w")},
                {"achieved_tops_per_mm2", d.at("achieved_tops_per_mm2")}};
   }
+  const std::string eval_path = out_dir + "/points/" + p.id + "/eval.json";
+  if (fs::exists(eval_path)) {
+    try {
+      const ordered_json e = ordered_json::parse(read_file(eval_path));
+      j["accuracy"] = {{"top1", e.at("top1")}, {"fp32_top1", e.at("fp32_top1")}, {"top1_drop_pt", e.at("top1_drop_pt")},
+                       {"weight_bits", e.at("weight_bits")}};
+    } catch (const std::exception&) {
+      return nullptr;
+    }
+  }
   const ordered_json& q = s.at("ratio_to_baseline");
   j["ratio_to_baseline"] = {{"cycles", q.at("cycles")},
                             {"energy", q.at("energy")},
@@ -103,17 +113,16 @@ std::string operand_cache_dir(const std::string& run_dir) {
 // baseline from `shared_baseline` when that is not empty.
 std::vector<std::string> point_command(const std::string& exe, const SweepSpec& spec, const SweepPoint& p,
                                        const std::string& dir, const std::string& shared_baseline) {
-  std::vector<std::string> args = {exe, shared_baseline.empty() ? "run" : "sweep-point", spec.base};
+  const bool point_cmd = !shared_baseline.empty() || spec.accuracy;
+  std::vector<std::string> args = {exe, point_cmd ? "sweep-point" : "run", spec.base};
   for (const std::string& o : p.overrides()) {
     args.push_back("--set");
     args.push_back(o);
   }
   args.insert(args.end(), {"--out", dir, "--operand-cache", operand_cache_dir(dir)});
-  if (shared_baseline.empty()) {
-    args.push_back("--quiet");
-  } else {
-    args.insert(args.end(), {"--baseline", shared_baseline});
-  }
+  if (!point_cmd) args.push_back("--quiet");
+  if (!shared_baseline.empty()) args.insert(args.end(), {"--baseline", shared_baseline});
+  if (spec.accuracy) args.push_back("--accuracy");
   return args;
 }
 
@@ -234,7 +243,8 @@ std::string sweep_csv(const SweepSpec& spec, const std::vector<SweepPoint>& poin
   out +=
       ",status,exit_code,design_label,design_cycles,design_energy_pj,design_area_um2,design_sqnr_db,"
       "baseline_label,baseline_cycles,baseline_energy_pj,baseline_area_um2,baseline_sqnr_db,cycles_ratio,"
-      "energy_ratio,area_ratio,energy_per_op_ratio,tops_per_w_ratio,achieved_tops_per_mm2_ratio\n";
+      "energy_ratio,area_ratio,energy_per_op_ratio,tops_per_w_ratio,achieved_tops_per_mm2_ratio";
+  out += spec.accuracy ? ",top1,fp32_top1,top1_drop_pt,weight_bits\n" : "\n";
   const auto text = [](const ordered_json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
   for (std::size_t i = 0; i < points.size(); ++i) {
     const SweepPoint& p = points[i];
@@ -250,6 +260,9 @@ std::string sweep_csv(const SweepSpec& spec, const std::vector<SweepPoint>& poin
     }
     for (const char* f : {"cycles", "energy", "area", "energy_per_op", "tops_per_w", "achieved_tops_per_mm2"}) {
       out += "," + (res.is_null() ? std::string() : text(res["ratio_to_baseline"][f]));
+    }
+    for (const char* f : {"top1", "fp32_top1", "top1_drop_pt", "weight_bits"}) {
+      if (spec.accuracy) out += "," + (res.is_null() || !res.contains("accuracy") ? std::string() : text(res["accuracy"][f]));
     }
     out += "\n";
   }
@@ -414,7 +427,9 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
       r.signal = WTERMSIG(status);
       err += (err.empty() ? "" : "\n") + fmt::format("killed by signal {} ({})", r.signal, strsignal(r.signal));
     }
-    r.status = r.exit_code == 0 && fs::exists(dir + "/summary.json") ? "ok" : "failed";
+    r.status = r.exit_code == 0 && fs::exists(dir + "/summary.json") && (!spec.accuracy || fs::exists(dir + "/eval.json"))
+                   ? "ok"
+                   : "failed";
     if (r.status == "failed") {
       r.error = err.empty() ? "no summary.json written" : err;
       ++failed;

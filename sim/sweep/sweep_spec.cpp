@@ -87,6 +87,12 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
           break;
         }
       }
+    } else if (key == "accuracy") {
+      if (!kv.second.IsScalar() || (kv.second.Scalar() != "true" && kv.second.Scalar() != "false")) {
+        p.add(loc + ": accuracy: expected true or false");
+        continue;
+      }
+      spec.accuracy = kv.second.Scalar() == "true";
     } else if (key == "base") {
       if (!kv.second.IsScalar() || kv.second.Scalar().empty()) {
         p.add(loc + ": base: expected the path of a config file");
@@ -151,7 +157,7 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
       zip = kv.second;
       have_zip = true;
     } else {
-      p.add(fmt::format("{}: {}: unknown key (expected name, base, axes, zip)", loc, key));
+      p.add(fmt::format("{}: {}: unknown key (expected name, base, axes, zip, accuracy)", loc, key));
     }
   }
   if (!have_base) p.add(source + ": base: missing (the config file every point starts from)");

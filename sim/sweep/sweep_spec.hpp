@@ -26,6 +26,7 @@ struct SweepSpec {
   std::vector<std::string> keys;   // every swept key, in the order of `axes:` (the columns of sweep.csv)
   std::vector<SweepAxis> axes;     // in the order of their first key in `axes:`; the last varies fastest
   std::map<std::string, std::string> value_locations;  // "key=value" -> "file:line:column" of the value
+  bool accuracy = false;           // `accuracy: true`: every point also runs `dlasim eval` (eval.json, top-1 columns)
 };
 
 struct SweepPoint {

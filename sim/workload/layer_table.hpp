@@ -60,7 +60,8 @@ struct LayerSpec {
   AttentionDims attention() const;
 };
 
-// Reads a dlasim layer table or, when its first line is a SCALE-Sim header ("Layer name, ..." or
+// Reads a dlasim layer table, the MAC layers of an ONNX model when the path ends in .onnx
+// (sim/workload/model_layers.hpp), or, when its first line is a SCALE-Sim header ("Layer name, ..." or
 // "Layer, M, N, K,"), a SCALE-Sim topology (sim/workload/scalesim_topology.hpp). Throws InputError naming
 // the file, line and column on any malformed entry.
 std::vector<LayerSpec> load_layer_table(const std::string& path);
