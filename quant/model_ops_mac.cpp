@@ -54,6 +54,8 @@ Tensor conv(const Op& op, const Tensor& x) {
   const int64_t OH = checked_out_size(op, H, pt, pb, R, sh, dh, "height");
   const int64_t OW = checked_out_size(op, W, pl, pr, S, sw, dw, "width");
   const int64_t P = OH * OW, taps = R * S * Cg, Kg = K / G;
+  if (P > (int64_t{1} << 28) / std::max<int64_t>(1, N * std::max(K, taps)))
+    bad_shape(op, "output " + dims_text({N, K, OH, OW}) + " is too large (more than 2^28 values per buffer)");
 
   Tensor y;
   y.dims = {N, K, OH, OW};

@@ -140,6 +140,8 @@ Tensor pool(const Op& op, const Tensor& x) {
   if (H + pt + pb < span_h || W + pl + pr < span_w)
     bad_shape(op, "input " + dims_text(x.dims) + " with pads is smaller than the kernel");
   const int64_t OH = (H + pt + pb - span_h) / sh + 1, OW = (W + pl + pr - span_w) / sw + 1;
+  if (OH * OW > (int64_t{1} << 28) / std::max<int64_t>(1, N * C))
+    bad_shape(op, "output " + dims_text({N, C, OH, OW}) + " is too large (more than 2^28 values)");
   y.dims = {N, C, OH, OW};
   y.data.resize(static_cast<std::size_t>(N * C * OH * OW));
   const bool is_max = op.kind == OpKind::max_pool;

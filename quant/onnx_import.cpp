@@ -10,6 +10,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
+#include <new>
 #include <fstream>
 #include <map>
 #include <set>
@@ -29,6 +30,8 @@ constexpr const char* kSupportedOps =
     "Conv, Gemm, MatMul, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Add, Sub, Mul, Div, Erf, Sqrt, "
     "Flatten, Reshape, Transpose, BatchNormalization, Softmax, LayerNormalization, ReduceMean, Constant, "
     "Dropout, Identity";
+
+constexpr int64_t kMaxInputElements = int64_t{1} << 28;  // a sanity bound on one input (1 GiB of float)
 
 class Importer {
  public:
@@ -89,6 +92,7 @@ class Importer {
     const onnx::TypeProto_Tensor& tt = input->type().tensor_type();
     if (tt.elem_type() != onnx::TensorProto::FLOAT) fail(where, "element type is not FLOAT");
     if (!tt.has_shape()) fail(where, "has no shape (expected static dims after the batch dim)");
+    int64_t input_elements = 1;
     for (int d = 0; d < tt.shape().dim_size(); ++d) {
       const onnx::TensorShapeProto_Dimension& dim = tt.shape().dim(d);
       if (d == 0) {
@@ -100,6 +104,9 @@ class Importer {
           fail(where, "dim " + std::to_string(d) + " is symbolic or not positive (expected a fixed size > 0)");
         model_.input_dims.push_back(dim.dim_value());
       }
+      if (model_.input_dims.back() > kMaxInputElements / input_elements)
+        fail(where, "has more than 2^28 elements (expected one image or sequence)");
+      input_elements *= model_.input_dims.back();
     }
     model_.input = input->name();
     Tensor zero;
@@ -203,6 +210,8 @@ class Importer {
       out = run_op(op, args);
     } catch (const std::invalid_argument& e) {
       fail(file_, e.what());
+    } catch (const std::bad_alloc&) {
+      node_fail("output is too large to compute");
     }
     shapes_[op.output] = std::move(out);
     producer_[op.output] = model_.ops.size();
@@ -252,11 +261,12 @@ class Importer {
     const std::string v = onnx_read::attr_string(*node_, "auto_pad", "NOTSET", where_);
     if (v != "NOTSET") node_fail("attribute 'auto_pad' = " + v + " is not supported (expected NOTSET)");
   }
+  // Kernel, stride, dilation and pad values: in [min, 65536] (the upper bound keeps size arithmetic exact).
   void expect_positive(const char* name, const std::vector<int64_t>& v, int64_t min) const {
     for (int64_t x : v)
-      if (x < min)
-        node_fail("attribute '" + std::string(name) + "' has value " + std::to_string(x) + " (expected >= " +
-                  std::to_string(min) + ")");
+      if (x < min || x > 65536)
+        node_fail("attribute '" + std::string(name) + "' has value " + std::to_string(x) + " (expected " +
+                  std::to_string(min) + " to 65536)");
   }
 
   // ---- per op ----

@@ -58,22 +58,24 @@ Constant read_tensor(const onnx::TensorProto& t, const std::string& where) {
   };
   const std::string& raw = t.raw_data();
   if (t.data_type() == onnx::TensorProto::FLOAT) {
-    c.values.data.resize(static_cast<std::size_t>(n));
     if (t.has_raw_data()) {
       if (raw.size() != static_cast<std::size_t>(n) * 4) count_error(static_cast<int64_t>(raw.size() / 4));
+      c.values.data.resize(static_cast<std::size_t>(n));
       std::memcpy(c.values.data.data(), raw.data(), raw.size());  // little-endian host (x86-64, ARM)
     } else {
       if (t.float_data_size() != n) count_error(t.float_data_size());
+      c.values.data.resize(static_cast<std::size_t>(n));
       std::copy(t.float_data().begin(), t.float_data().end(), c.values.data.begin());
     }
   } else if (t.data_type() == onnx::TensorProto::INT64) {
     c.is_int64 = true;
-    c.ints.resize(static_cast<std::size_t>(n));
     if (t.has_raw_data()) {
       if (raw.size() != static_cast<std::size_t>(n) * 8) count_error(static_cast<int64_t>(raw.size() / 8));
+      c.ints.resize(static_cast<std::size_t>(n));
       std::memcpy(c.ints.data(), raw.data(), raw.size());
     } else {
       if (t.int64_data_size() != n) count_error(t.int64_data_size());
+      c.ints.resize(static_cast<std::size_t>(n));
       std::copy(t.int64_data().begin(), t.int64_data().end(), c.ints.begin());
     }
     c.values.data.assign(c.ints.begin(), c.ints.end());

@@ -205,3 +205,37 @@ TEST_CASE("onnx import: Fashion-MNIST ResNet and ViT reproduce the golden logits
     }
   }
 }
+
+// Robustness: every prefix of every valid test model, and copies with one byte changed, either import (and
+// then run) or throw ModelFileError; never another exception or a crash.
+TEST_CASE("onnx import errors: truncated and corrupted files fail cleanly", "[onnx][errors]") {
+  const char* names[] = {"conv_groups", "bn_fold", "gemm", "matmul_add", "attention", "layernorm_gelu", "pools",
+                         "shapes"};
+  std::size_t imported = 0, rejected = 0;
+  auto attempt = [&](const std::string& bytes) {
+    try {
+      const Model m = parse_onnx(bytes, "fuzz.onnx");
+      Tensor x;
+      x.dims = m.input_dims;
+      x.data.assign(static_cast<std::size_t>(x.numel()), 0.25f);
+      run_float(m, x);
+      ++imported;
+    } catch (const ModelFileError& e) {
+      REQUIRE_THAT(std::string(e.what()), Catch::StartsWith("fuzz.onnx: "));
+      ++rejected;
+    }
+  };
+  uint32_t seed = 12345;
+  for (const char* name : names) {
+    const std::string bytes = file_bytes(onnx_test::data_path(std::string(name) + ".onnx"));
+    for (std::size_t n = 0; n < bytes.size(); n += 7) attempt(bytes.substr(0, n));
+    for (int i = 0; i < 200; ++i) {
+      std::string copy = bytes;
+      seed = seed * 1664525u + 1013904223u;
+      copy[(seed >> 8) % copy.size()] = static_cast<char>(seed >> 24);
+      attempt(copy);
+    }
+  }
+  CHECK(rejected > 0);
+  CHECK(imported > 0);
+}
