@@ -128,13 +128,13 @@ QuantizedModel::QuantizedModel(quant::Model model, const ModelQuant& mq, const h
     pm.out_value = op.output;
     const std::vector<std::size_t> readers = model_.consumers(op.output);
     const bool relu_next = op.output != model_.output && readers.size() == 1 && model_.ops[readers[0]].kind == OpKind::relu;
-    if (relu_next && multipoint && op.kind != OpKind::matmul) {
-      pm.host_relu = true;  // after the points are summed
-    } else if (relu_next) {
-      pm.relu_fused = true;
+    if (relu_next) {
+      // The PPU applies it, or with multipoint the host after adding a channel's points.
+      pm.host_relu = multipoint && op.kind != OpKind::matmul;
+      pm.relu_fused = !pm.host_relu;
       skipped_op_[readers[0]] = true;
+      pm.out_value = model_.ops[readers[0]].output;
     }
-    if (relu_next) pm.out_value = model_.ops[readers[0]].output;
     pm.output.spec = read_by_macs_only(model_, pm.out_value) ? mq_.formats.activations : mq_.host;
     pm.info.name = op.name;
     pm.info.op = op.onnx_op;
@@ -178,9 +178,8 @@ QuantizedModel::QuantizedModel(quant::Model model, const ModelQuant& mq, const h
       pm.bias.assign(pm.map.shape.out_c, 0.0f);
       pm.info.dla_macs = pm.info.macs;
     } else {
-      const MethodConfig method = op.kind == OpKind::matmul ? MethodConfig{} : mq_.method;
       StoredWeights s = store_weights(dla_weights(op, pm.map), op.bias.data, pm.map.shape, mq_.formats.weights,
-                                      method, mq_.seed + j, cal[j].layer);
+                                      mq_.method, mq_.seed + j, cal[j].layer);
       pm.weights = std::move(s.weights);
       pm.dla_shape = s.dla_shape;
       pm.bias = std::move(s.bias);

@@ -92,7 +92,7 @@ class QuantizedModel {
   hw::ArchParams arch_;
   std::vector<PreparedMac> macs_;
   std::vector<int> mac_of_op_;      // op index -> index into macs_, or -1
-  std::vector<bool> skipped_op_;    // Relus fused into the PPU
+  std::vector<bool> skipped_op_;    // Relus applied with their MAC op (PPU, or host after multipoint)
 };
 
 }  // namespace dlasim::sim
