@@ -102,6 +102,16 @@ SimulatedFigures simulate(const Config& c, const QuantizedModel& design, const Q
   return f;
 }
 
+// A model op the DLA cannot run with these formats is a bad input (exit 2), named with the file.
+QuantizedModel prepare_model(const quant::Model& model, const std::string& path, const ModelQuant& mq,
+                             const hw::ArchParams& arch, const std::vector<quant::Tensor>& calib) {
+  try {
+    return QuantizedModel(model, mq, arch, calib);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
 }  // namespace
 
 EvalResult evaluate_model(const Config& c, const EvalOptions& o) {
@@ -121,7 +131,7 @@ EvalResult evaluate_model(const Config& c, const EvalOptions& o) {
 
   std::vector<quant::Tensor> calib;
   for (int64_t i = 0; i < std::min<int64_t>(c.eval.calib_images, train.count); ++i) calib.push_back(image_tensor(train, i, c));
-  QuantizedModel design(model, model_quant(c), design_arch(c), calib);
+  QuantizedModel design = prepare_model(model, model_path, model_quant(c), design_arch(c), calib);
 
   EvalResult r;
   r.model = model_path;
@@ -167,7 +177,7 @@ EvalResult evaluate_model(const Config& c, const EvalOptions& o) {
   r.weight_sparsity = weights > 0.0 ? zeros / weights : 0.0;
 
   if (c.eval.simulate > 0) {
-    const QuantizedModel baseline(model, baseline_model_quant(c), baseline_arch(c), calib);
+    const QuantizedModel baseline = prepare_model(model, model_path, baseline_model_quant(c), baseline_arch(c), calib);
     r.simulated = simulate(c, design, baseline, test, std::min<int64_t>(c.eval.simulate, test.count));
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

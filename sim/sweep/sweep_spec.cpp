@@ -147,10 +147,6 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
           r.values.push_back(v.Scalar());
           spec.value_locations.emplace(akey + "=" + v.Scalar(), where(source, v.Mark()));
         }
-        std::set<std::string> distinct(r.values.begin(), r.values.end());
-        if (distinct.size() != r.values.size()) {
-          p.add(fmt::format("{}: axes.{}: a value is listed twice", aloc, akey));
-        }
         raw.push_back(std::move(r));
       }
     } else if (key == "zip") {
@@ -205,8 +201,25 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
           }
         }
         groups.push_back(group);
+        // A zipped group repeats a key's value freely; its tuples must be distinct.
+        std::set<std::vector<std::string>> tuples;
+        for (std::size_t i = 0; i < len; ++i) {
+          std::vector<std::string> t;
+          for (const std::string& k : group)
+            for (const RawAxis& r : raw)
+              if (r.key == k && i < r.values.size()) t.push_back(r.values[i]);
+          if (!tuples.insert(t).second) {
+            p.add(fmt::format("{}: zip: point {} of the group repeats an earlier point", gloc, i));
+          }
+        }
       }
     }
+  }
+  // An axis outside a zip group lists each value once.
+  for (const RawAxis& r : raw) {
+    if (group_of.count(r.key)) continue;
+    const std::set<std::string> distinct(r.values.begin(), r.values.end());
+    if (distinct.size() != r.values.size()) p.add(fmt::format("{}: axes.{}: a value is listed twice", r.location, r.key));
   }
   p.throw_if_any();
 

@@ -72,6 +72,10 @@ TEST_CASE("sweep: bad sweep files name the file, line and problem") {
   CHECK_THAT(error_of("base: b.yaml\naxes:\n  arch.lanes: []\n"),
              Catch::Contains("axes.arch.lanes: expected a non-empty list"));
   CHECK_THAT(error_of("base: b.yaml\naxes:\n  arch.lanes: [8, 8]\n"), Catch::Contains("listed twice"));
+  CHECK_THAT(error_of("base: b.yaml\naxes:\n  arch.lanes: [8, 8]\n  arch.pes: [2, 2]\nzip:\n  - [arch.lanes, arch.pes]\n"),
+             Catch::Contains("point 1 of the group repeats an earlier point"));
+  CHECK(parse_sweep_text("base: b.yaml\naxes:\n  arch.lanes: [8, 8]\n  arch.pes: [2, 4]\nzip:\n  - [arch.lanes, arch.pes]\n",
+                         "s.yaml", ".").axes.at(0).values.size() == 2);  // a zipped key may repeat a value
   CHECK_THAT(error_of("base: b.yaml\naxes:\n  arch.lanes: [8, 16]\n  arch.pes: [1, 2, 4]\nzip:\n  - [arch.lanes, arch.pes]\n"),
              Catch::Contains("s.yaml:6:5: zip: axes.arch.pes has 3 values but axes.arch.lanes has 2"));
   CHECK_THAT(error_of("base: b.yaml\naxes:\n  arch.lanes: [8]\nzip:\n  - [arch.lanes, arch.pes]\n"),
