@@ -42,6 +42,12 @@ struct ArchParams {
   int gbuf_bank_bytes_per_cycle = 16;  // read bandwidth of one bank towards the PEs; 0 = unlimited
   double dram_bytes_per_cycle = 32.0;  // DRAM interface bandwidth (reads and writes share it); 0 = unlimited
   int dram_latency_cycles = 100;    // request to first data (reads) / to write acknowledged (writes)
+  // Watchdog (hw/top/dla.hpp): the simulation stops with an error when a DLA with unfinished jobs marks no
+  // progress (hw/progress.hpp) for this many cycles; 0 = off.
+  int64_t watchdog_cycles = 1000000;
+  // Testing only (fault injection, never set from a config): when > 0, the DRAM interface stops serving reads
+  // for good once it has read at least this many bytes, so the DLA stalls and the watchdog must fire.
+  uint64_t fault_stall_dram_after_bytes = 0;
 
   // A per-vector scale unit exists when either operand carries per-vector scale codes.
   bool has_scale_unit() const { return float_scales || weight_scale_bits > 0 || act_scale_bits > 0; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -28,6 +29,16 @@
 namespace dlasim::sim {
 
 namespace {
+
+// Testing only: the environment variable DLASIM_TEST_FAULT_STALL_DRAM_AFTER_BYTES=N sets the design's
+// hw::ArchParams::fault_stall_dram_after_bytes (its DRAM stops serving reads after N bytes), so the CLI tests can
+// see the watchdog fire end to end. Not a config key: no design has it.
+hw::ArchParams fault_injected(hw::ArchParams p) {
+  if (const char* n = std::getenv("DLASIM_TEST_FAULT_STALL_DRAM_AFTER_BYTES")) {
+    p.fault_stall_dram_after_bytes = std::strtoull(n, nullptr, 10);
+  }
+  return p;
+}
 
 hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   const ArchConfig& a = c.arch;
@@ -66,6 +77,7 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   p.gbuf_bank_bytes_per_cycle = a.gbuf_bank_bytes_per_cycle;
   p.dram_bytes_per_cycle = a.dram_bytes_per_cycle;
   p.dram_latency_cycles = a.dram_latency_cycles;
+  p.watchdog_cycles = a.watchdog_cycles;
   return p;
 }
 
@@ -510,7 +522,8 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   result.timing.generate_s = clock.lap();
 
   const auto design =
-      prepare(design_label(design_quant(config)), design_arch(config), design_quant(config), layers, fl, true);
+      prepare(design_label(design_quant(config)), fault_injected(design_arch(config)), design_quant(config), layers, fl,
+              true);
   const std::vector<LayerSpec> no_layers;
   const auto baseline = prepare(design_label(baseline_quant(config)), baseline_arch(config), baseline_quant(config),
                                 options.with_baseline ? layers : no_layers, fl, false);
@@ -522,6 +535,9 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   result.timing.simulate_s = clock.lap();
   result.simulated_cycles = hw::to_cycles(sc_core::sc_time_stamp(), hw::clock_period(config.arch.clock_mhz));
   if (waves) write_waveform(*waves, config, options);
+  for (const hw::Dla* dla : {&design_dla, &baseline_dla}) {
+    if (!dla->watchdog_error().empty()) throw std::runtime_error(dla->watchdog_error());
+  }
   for (const hw::LayerResult& r : design_dla.results()) {
     if (r.output.codes.empty()) throw std::runtime_error("simulation ended before every layer of the design finished");
   }

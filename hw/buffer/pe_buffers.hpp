@@ -14,10 +14,13 @@
 // cycles the write ports take to write each pass's rows.
 #pragma once
 
+#include <string>
+
 #include <systemc>
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/progress.hpp"
 #include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
@@ -31,7 +34,12 @@ class PeBuffers : public sc_core::sc_module {
   // `waves` (nullptr = off) records this block's signals; `slots_in_use` (moved by the controller and the
   // MAC array) is attached as `slots_full`.
   PeBuffers(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
-            WaveformRecorder* waves = nullptr, SharedLevel* slots_in_use = nullptr);
+            WaveformRecorder* waves = nullptr, SharedLevel* slots_in_use = nullptr, Progress* progress = nullptr);
+
+  // Lines for the watchdog, one per PE (the PEs' buffers claim and free their slots together, so all show
+  // `slots_occupied`, the slots claimed by the controller and not yet freed by the MAC array), then the
+  // write port's state.
+  std::string state(int slots_occupied) const;
 
  private:
   void run();
@@ -42,6 +50,9 @@ class PeBuffers : public sc_core::sc_module {
   CounterId wbuf_write_bits_, ibuf_write_bits_;
   WaveformRecorder* waves_;
   SignalId fill_busy_ = 0;
+  Progress* progress_;
+  const char* waiting_for_ = "a pass from the global buffer";
+  uint64_t passes_ = 0;  // passes written since time 0
 };
 
 }  // namespace dlasim::hw

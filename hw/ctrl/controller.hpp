@@ -10,6 +10,7 @@
 // pass is issued), `passes_issued` (passes sent since time 0, 64 bits).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <systemc>
@@ -18,6 +19,7 @@
 #include "hw/counters.hpp"
 #include "hw/ctrl/tiling.hpp"
 #include "hw/layer.hpp"
+#include "hw/progress.hpp"
 #include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
@@ -33,7 +35,14 @@ class Controller : public sc_core::sc_module {
   // `slots_in_use` is the PE buffers' slots_full level, raised when a slot is claimed.
   Controller(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs,
              const std::vector<TilingPlan>& plans, std::vector<LayerResult>& results, Counters& counters,
-             WaveformRecorder* waves = nullptr, SharedLevel* slots_in_use = nullptr);
+             WaveformRecorder* waves = nullptr, SharedLevel* slots_in_use = nullptr,
+             Progress* progress = nullptr);
+
+  // True once every job's LayerDone has arrived; finished_event() is notified then.
+  bool finished() const { return layers_done_ == jobs_.size(); }
+  const sc_core::sc_event& finished_event() const { return finished_event_; }
+  // One line for the watchdog: current layer, passes issued of the layer, layers left, what it waits for.
+  std::string state() const;
 
  private:
   void run();
@@ -48,6 +57,11 @@ class Controller : public sc_core::sc_module {
   SharedLevel* slots_in_use_;
   SignalId layer_signal_ = 0, passes_signal_ = 0;
   uint64_t passes_issued_ = 0;
+  Progress* progress_;
+  sc_core::sc_event finished_event_;
+  std::size_t layers_done_ = 0;
+  int64_t layer_passes_ = 0, layer_passes_issued_ = 0;  // of the current layer
+  const char* waiting_for_ = "start";
 };
 
 }  // namespace dlasim::hw

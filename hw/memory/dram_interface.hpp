@@ -15,10 +15,13 @@
 // ceil(bits / 8) bytes, as the channel moves them), raised at the first cycle after the access's transfer.
 #pragma once
 
+#include <string>
+
 #include <systemc>
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/progress.hpp"
 #include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
@@ -33,7 +36,10 @@ class DramInterface : public sc_core::sc_module {
 
   // `waves` (nullptr = off) records this block's signals.
   DramInterface(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
-                WaveformRecorder* waves = nullptr);
+                WaveformRecorder* waves = nullptr, Progress* progress = nullptr);
+
+  // One line for the watchdog: requests queued, reads and writes in flight (bytes), channel busy until.
+  std::string state() const;
 
  private:
   // Waveform signals of one access direction (reads or writes).
@@ -54,6 +60,13 @@ class DramInterface : public sc_core::sc_module {
   CounterId read_bits_, write_bits_, busy_cycles_;
   WaveformRecorder* waves_;
   Direction reads_, writes_;
+  Progress* progress_;
+  // Watchdog state: requests accepted and bytes moved since time 0, the latest read's data arrival, the write
+  // being transferred (bytes, 0 = none), and whether the testing-only DRAM fault stopped the reads.
+  uint64_t reads_accepted_ = 0, writes_done_ = 0, read_bytes_ = 0, write_bytes_ = 0, write_in_flight_bytes_ = 0;
+  sc_core::sc_time last_read_ready_;
+  bool fault_stalled_ = false;
+  sc_core::sc_event never_;  // never notified: the injected fault waits on it for good
 };
 
 }  // namespace dlasim::hw

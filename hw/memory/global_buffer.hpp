@@ -13,10 +13,13 @@
 // the PE buffers.
 #pragma once
 
+#include <string>
+
 #include <systemc>
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/progress.hpp"
 #include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
@@ -29,7 +32,10 @@ class GlobalBuffer : public sc_core::sc_module {
 
   // `waves` (nullptr = off) records this block's signals.
   GlobalBuffer(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
-               WaveformRecorder* waves = nullptr);
+               WaveformRecorder* waves = nullptr, Progress* progress = nullptr);
+
+  // One line for the watchdog: the pass held (bytes, for which layer), what the transfer waits for, queues.
+  std::string state() const;
 
  private:
   void run();
@@ -40,6 +46,10 @@ class GlobalBuffer : public sc_core::sc_module {
   CounterId read_bits_, write_bits_;
   WaveformRecorder* waves_;
   SignalId transfer_busy_ = 0;
+  Progress* progress_;
+  const char* waiting_for_ = "a pass from the DRAM interface";
+  uint64_t held_bytes_ = 0;  // the pass being stored and forwarded (DRAM data in + bytes to the PEs), 0 = none
+  uint64_t passes_ = 0;      // passes forwarded since time 0
 };
 
 }  // namespace dlasim::hw

@@ -1,18 +1,21 @@
 #include "hw/pe/accumulation_collector.hpp"
 
 #include "hw/arith.hpp"
+#include <fmt/format.h>
+
 #include "hw/timing.hpp"
 
 namespace dlasim::hw {
 
 AccumulationCollector::AccumulationCollector(sc_core::sc_module_name name, const ArchParams& arch,
                                              Counters& counters, WaveformRecorder* waves,
-                                             SharedLevel* banks_in_use)
+                                             SharedLevel* banks_in_use, Progress* progress)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
       banks_(arch.collector_banks,
              std::vector<int64_t>(std::size_t(arch.pes) * arch.lanes * arch.collector_depth, 0)),
       float_banks_(arch.float_scales ? arch.collector_banks : 0,
-                   std::vector<float>(std::size_t(arch.pes) * arch.lanes * arch.collector_depth, 0.0f)) {
+                   std::vector<float>(std::size_t(arch.pes) * arch.lanes * arch.collector_depth, 0.0f)),
+      progress_(progress) {
   acc_add_ = counters.add("pe.collector.acc_add", "additions",
                           "acc_bits-wide saturating additions into the accumulation collector (read-modify-write)",
                           CounterKind::action);
@@ -30,14 +33,25 @@ AccumulationCollector::AccumulationCollector(sc_core::sc_module_name name, const
 
 void AccumulationCollector::run() {
   while (true) {
+    waiting_for_ = "partial sums";
     WavePtr w = psums_in.read();
+    waiting_for_ = "the partial sums' arrival";
     wait_until(w->ready_at);
     compute(*w);
     const double issue = static_cast<double>(w->issue_cycles);
     w->ready_at = sc_core::sc_time_stamp() + (issue + arch_.collector_latency_cycles) * period_;
+    mark_progress(progress_, w->ready_at);
+    waiting_for_ = "room in the PPU's queue for a complete bank";
     if (w->last_pass) sums_out.write(w);
+    waiting_for_ = "the end of the pass's additions";
     wait(issue * period_);
+    ++passes_;
   }
+}
+
+std::string AccumulationCollector::state(int banks_in_use) const {
+  return fmt::format("collector: banks in use {}/{}, passes accumulated {}, partial sums queued {}, waiting for {}",
+                     banks_in_use, arch_.collector_banks, passes_, psums_in.num_available(), waiting_for_);
 }
 
 void AccumulationCollector::compute_float(Wave& wave) {

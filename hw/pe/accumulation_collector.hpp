@@ -11,12 +11,14 @@
 // by the MAC array for a tile set's first pass until the PPU has read the bank and frees it.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <systemc>
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/progress.hpp"
 #include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
@@ -30,7 +32,12 @@ class AccumulationCollector : public sc_core::sc_module {
   // `waves` (nullptr = off) records this block's signals; `banks_in_use` (moved by the MAC array and the PPU)
   // is attached as `banks_busy`.
   AccumulationCollector(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
-                        WaveformRecorder* waves = nullptr, SharedLevel* banks_in_use = nullptr);
+                        WaveformRecorder* waves = nullptr, SharedLevel* banks_in_use = nullptr,
+                        Progress* progress = nullptr);
+
+  // One line for the watchdog: banks in use (`banks_in_use`, claimed by the MAC array and not yet freed by the
+  // PPU), passes accumulated, partial sums queued, what it waits for.
+  std::string state(int banks_in_use) const;
 
   // Clears the wave's bank on its first pass and accumulates its partial sums (wave.psums, or wave.dots
   // without a scale unit) in step order; sets wave.sums to the bank.
@@ -46,6 +53,9 @@ class AccumulationCollector : public sc_core::sc_module {
   std::vector<std::vector<int64_t>> banks_;  // [bank][pe][entry][lane]
   std::vector<std::vector<float>> float_banks_;  // the same, fp32, with floating scales
   CounterId acc_add_, saturations_;
+  Progress* progress_;
+  const char* waiting_for_ = "partial sums";
+  uint64_t passes_ = 0;  // passes accumulated since time 0
 };
 
 }  // namespace dlasim::hw

@@ -5,15 +5,18 @@
 #include "hw/arith.hpp"
 #include "hw/element_fixed.hpp"
 #include "hw/pe/lane_dots.hpp"
+#include <fmt/format.h>
+
 #include "hw/timing.hpp"
 
 namespace dlasim::hw {
 
 MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
-                   WaveformRecorder* waves, SharedLevel* slots_in_use, SharedLevel* banks_in_use)
+                   WaveformRecorder* waves, SharedLevel* slots_in_use, SharedLevel* banks_in_use,
+                   Progress* progress)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
       zero_codes_(arch.vector_size, 0), zero_fixed_(arch.vector_size, 0), waves_(waves), slots_in_use_(slots_in_use),
-      banks_in_use_(banks_in_use) {
+      banks_in_use_(banks_in_use), progress_(progress) {
   dot_ = counters.add("pe.mac_lane.dot", "dot products",
                       "V-element vector dot products computed by the MAC lanes (zero padding included)",
                       CounterKind::action);
@@ -55,7 +58,10 @@ MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counter
 
 void MacArray::run() {
   while (true) {
+    waiting_for_ = "a pass from the PE buffers";
+    layer_ = -1;
     WavePtr w = wave_in.read();
+    layer_ = int64_t(w->layer);
     // Idle time from the end of the previous pass (or the pass's issue) to its operands, split by cause.
     const sc_core::sc_time idle = std::max(idle_since_, w->issued_at);
     const sc_core::sc_time dram_done = std::max(idle, std::min(w->dram_ready_at, w->operands_ready_at));
@@ -65,8 +71,10 @@ void MacArray::run() {
       record_interval(*waves_, signals_.stall_dram, idle, dram_done, period_);
       record_interval(*waves_, signals_.stall_gbuf, dram_done, w->operands_ready_at, period_);
     }
+    waiting_for_ = "its operands (stall.dram / stall.gbuf)";
     wait_until(w->operands_ready_at);
     if (w->first_pass) {
+      waiting_for_ = "a free collector bank (stall.collector_full)";
       const sc_core::sc_time asked = sc_core::sc_time_stamp();
       bank_ = free_bank_in.read();
       if (banks_in_use_ != nullptr) banks_in_use_->add(1);
@@ -88,12 +96,23 @@ void MacArray::run() {
       const sc_core::sc_time now = sc_core::sc_time_stamp();
       record_interval(*waves_, signals_.active_lanes, now, now + issue * period_, period_, uint64_t(lanes));
     }
+    mark_progress(progress_, w->ready_at);
+    waiting_for_ = "room downstream for its dot products (scale unit / collector)";
     dots_out.write(std::move(w));
+    mark_progress(progress_, sc_core::sc_time_stamp() + issue * period_);
+    waiting_for_ = "the end of its issue cycles";
     wait(issue * period_);
+    ++passes_;
     idle_since_ = sc_core::sc_time_stamp();
     if (slots_in_use_ != nullptr) slots_in_use_->add(-1);
+    waiting_for_ = "the controller to take the freed PE-buffer slot";
     slot_free_out.write(slot);
   }
+}
+
+std::string MacArray::state() const {
+  return fmt::format("mac_array: passes issued {}, pass in flight {}, collector bank {}, waiting for {}", passes_,
+                     layer_ < 0 ? std::string("none") : fmt::format("of layer {}", layer_), bank_, waiting_for_);
 }
 
 void MacArray::compute(Wave& wave) {

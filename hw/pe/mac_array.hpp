@@ -18,12 +18,14 @@
 // names count.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <systemc>
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/progress.hpp"
 #include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
 
@@ -40,7 +42,10 @@ class MacArray : public sc_core::sc_module {
   // lowered when a slot is freed, `banks_in_use` (the collector's banks_busy) raised when a bank is claimed.
   MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters,
            WaveformRecorder* waves = nullptr, SharedLevel* slots_in_use = nullptr,
-           SharedLevel* banks_in_use = nullptr);
+           SharedLevel* banks_in_use = nullptr, Progress* progress = nullptr);
+
+  // One line for the watchdog: passes issued, the pass in flight (layer), what it is stalled on.
+  std::string state() const;
 
   // Fills wave.dots (and the scale codes or values that travel with the operands) for every busy lane and
   // step. Signed integer codes multiply as they are; other elements as aligned significands
@@ -65,6 +70,10 @@ class MacArray : public sc_core::sc_module {
   WaveformRecorder* waves_;
   SharedLevel* slots_in_use_;
   SharedLevel* banks_in_use_;
+  Progress* progress_;
+  const char* waiting_for_ = "a pass from the PE buffers";
+  uint64_t passes_ = 0;  // passes issued since time 0
+  int64_t layer_ = -1;   // layer of the pass in flight, -1 = none
   struct {
     SignalId active_lanes, stall_dram, stall_gbuf, stall_collector_full;
   } signals_{};

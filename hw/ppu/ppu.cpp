@@ -5,14 +5,16 @@
 #include "hw/arith.hpp"
 #include "hw/ctrl/tiling.hpp"
 #include "hw/reference.hpp"
+#include <fmt/format.h>
+
 #include "hw/timing.hpp"
 
 namespace dlasim::hw {
 
 Ppu::Ppu(sc_core::sc_module_name name, const ArchParams& arch, std::vector<LayerResult>& results,
-         Counters& counters, WaveformRecorder* waves, SharedLevel* banks_in_use)
+         Counters& counters, WaveformRecorder* waves, SharedLevel* banks_in_use, Progress* progress)
     : sc_module(name), arch_(arch), results_(results), counters_(counters), period_(clock_period(arch.clock_mhz)),
-      waves_(waves), banks_in_use_(banks_in_use) {
+      waves_(waves), banks_in_use_(banks_in_use), progress_(progress) {
   fp_mul_ = counters.add("ppu.fp32_mul", "multiplies", "fp32 multiplies (output scaling, quantization, scale codes)",
                          CounterKind::action);
   fp_add_ = counters.add("ppu.fp32_add", "additions", "fp32 bias additions", CounterKind::action);
@@ -29,7 +31,9 @@ Ppu::Ppu(sc_core::sc_module_name name, const ArchParams& arch, std::vector<Layer
 void Ppu::run() {
   for (int b = 0; b < arch_.collector_banks; ++b) free_bank_out.write(b);
   while (true) {
+    waiting_for_ = "a complete collector bank";
     WavePtr w = sums_in.read();
+    waiting_for_ = "the bank's last sums";
     wait_until(w->ready_at);
     stage_outputs(*w);
     int64_t busiest = 0;
@@ -39,16 +43,24 @@ void Ppu::run() {
       const sc_core::sc_time now = sc_core::sc_time_stamp();
       record_interval(*waves_, busy_signal_, now, now + static_cast<double>(busy) * period_, period_);
     }
+    mark_progress(progress_, sc_core::sc_time_stamp() + static_cast<double>(busy) * period_);
+    waiting_for_ = "the end of the bank's outputs";
     wait(static_cast<double>(busy) * period_);
+    waiting_for_ = "the MAC array to take the freed bank";
     if (banks_in_use_ != nullptr) banks_in_use_->add(-1);
     free_bank_out.write(w->bank);
     OutputWrite out{w->layer, 0, w->last_of_layer};
     for (const Tile& t : w->tiles) out.bits += output_bits(*w->job, t.p_count, t.k0, t.k_count);
+    pending_write_bits_ = out.bits;
     if (w->last_of_layer) {
+      mark_progress(progress_, sc_core::sc_time_stamp() + arch_.ppu_latency_cycles * period_);
+      waiting_for_ = "the layer's last outputs (ppu_latency_cycles)";
       wait(arch_.ppu_latency_cycles * period_);
       finish_layer(*w);
     }
+    waiting_for_ = "room in the DRAM interface's write queue";
     write_out.write(out);
+    pending_write_bits_ = 0;
   }
 }
 
@@ -76,6 +88,7 @@ void Ppu::stage_outputs(const Wave& wave) {
     }
     outputs += t.k_count * t.p_count;
   }
+  staged_outputs_ += outputs;
   counters_.inc(fp_mul_, outputs);
   counters_.inc(fp_add_, outputs);
   if (job.relu) counters_.inc(compare_, outputs);
@@ -94,6 +107,14 @@ void Ppu::finish_layer(const Wave& wave) {
     counters_.inc(fp_mul_, vectors);   // scale code s · (1/γ)
   }
   staged_layer_ = SIZE_MAX;
+  staged_outputs_ = 0;
+}
+
+std::string Ppu::state() const {
+  return fmt::format("ppu: banks queued {}, outputs staged {} (layer {}), outputs pending write {} B, waiting for {}",
+                     sums_in.num_available(), staged_outputs_,
+                     staged_layer_ == SIZE_MAX ? std::string("none") : std::to_string(staged_layer_),
+                     (pending_write_bits_ + 7) / 8, waiting_for_);
 }
 
 }  // namespace dlasim::hw

@@ -14,12 +14,14 @@
 // included).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <systemc>
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/progress.hpp"
 #include "hw/layer.hpp"
 #include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
@@ -35,7 +37,11 @@ class Ppu : public sc_core::sc_module {
   // `waves` (nullptr = off) records this block's signals; `banks_in_use` (the collector's banks_busy) is
   // lowered when a bank is freed.
   Ppu(sc_core::sc_module_name name, const ArchParams& arch, std::vector<LayerResult>& results,
-      Counters& counters, WaveformRecorder* waves = nullptr, SharedLevel* banks_in_use = nullptr);
+      Counters& counters, WaveformRecorder* waves = nullptr, SharedLevel* banks_in_use = nullptr,
+      Progress* progress = nullptr);
+
+  // One line for the watchdog: banks queued, outputs staged of the current layer, writes pending, what it waits for.
+  std::string state() const;
 
  private:
   void run();
@@ -53,6 +59,10 @@ class Ppu : public sc_core::sc_module {
   WaveformRecorder* waves_;
   SharedLevel* banks_in_use_;
   SignalId busy_signal_ = 0;
+  Progress* progress_;
+  const char* waiting_for_ = "a complete collector bank";
+  uint64_t staged_outputs_ = 0;  // outputs of the current layer staged, not yet re-quantized
+  uint64_t pending_write_bits_ = 0;  // outputs processed, not yet handed to the DRAM interface
 };
 
 }  // namespace dlasim::hw

@@ -4,12 +4,14 @@
 
 #include "hw/arith.hpp"
 #include "hw/element_fixed.hpp"
+#include <fmt/format.h>
+
 #include "hw/timing.hpp"
 
 namespace dlasim::hw {
 
-ScaleUnit::ScaleUnit(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters)
-    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)) {
+ScaleUnit::ScaleUnit(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters, Progress* progress)
+    : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)), progress_(progress) {
   // Every scale product of M_w × M_a code pairs, when the table is small (a lookup per lane-step).
   if (!arch.float_scales && arch.raw_scale_product_bits() <= 16) {
     // An operand without per-vector scales contributes code 1: at least 1 bit per index.
@@ -35,13 +37,24 @@ ScaleUnit::ScaleUnit(sc_core::sc_module_name name, const ArchParams& arch, Count
 
 void ScaleUnit::run() {
   while (true) {
+    waiting_for_ = "dot products";
     WavePtr w = dots_in.read();
+    waiting_for_ = "the dot products' arrival";
     wait_until(w->ready_at);
     compute(*w);
     w->ready_at = sc_core::sc_time_stamp() + arch_.scale_latency_cycles * period_;
+    mark_progress(progress_, w->ready_at);
+    waiting_for_ = "room in the collector's queue";
     psums_out.write(w);
+    waiting_for_ = "the end of the pass's multiplies";
     wait(static_cast<double>(w->issue_cycles) * period_);
+    ++passes_;
   }
+}
+
+std::string ScaleUnit::state() const {
+  return fmt::format("scale_unit: passes scaled {}, dot products queued {}, waiting for {}", passes_,
+                     dots_in.num_available(), waiting_for_);
 }
 
 void ScaleUnit::compute(Wave& wave) {

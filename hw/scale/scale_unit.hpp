@@ -12,12 +12,14 @@
 // scale_latency_cycles after its input's.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <systemc>
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/progress.hpp"
 #include "hw/wave.hpp"
 
 namespace dlasim::hw {
@@ -27,7 +29,10 @@ class ScaleUnit : public sc_core::sc_module {
   sc_core::sc_fifo_in<WavePtr> dots_in;
   sc_core::sc_fifo_out<WavePtr> psums_out;
 
-  ScaleUnit(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters);
+  ScaleUnit(sc_core::sc_module_name name, const ArchParams& arch, Counters& counters, Progress* progress = nullptr);
+
+  // One line for the watchdog: passes scaled, dot products queued, what it waits for.
+  std::string state() const;
 
   // Fills wave.psums = dots × rounded scale product for every busy lane and step.
   void compute(Wave& wave);
@@ -42,6 +47,9 @@ class ScaleUnit : public sc_core::sc_module {
   std::vector<uint32_t> table_;  // scale_product(w, a) at [w << table_shift_ | a] (empty when M_w + M_a > 16)
   int table_shift_ = 1;
   CounterId scale_mul_, psum_mul_;
+  Progress* progress_;
+  const char* waiting_for_ = "dot products";
+  uint64_t passes_ = 0;  // passes scaled since time 0
 };
 
 }  // namespace dlasim::hw

@@ -1,10 +1,12 @@
 #include "hw/top/dla.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "hw/element_fixed.hpp"
+#include "hw/timing.hpp"
 
 namespace dlasim::hw {
 
@@ -70,6 +72,7 @@ std::vector<TilingPlan> Dla::plan_all(const ArchParams& arch, const std::vector<
 Dla::Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector<LayerJob>& jobs,
          WaveformRecorder* waves)
     : sc_module(name),
+      arch_(arch),
       results_(jobs.size()),
       plans_(plan_all(arch, jobs)),
       fetches_("fetches", 1),
@@ -83,14 +86,15 @@ Dla::Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector
       free_banks_("free_banks", arch.collector_banks),
       writes_("writes", 2),
       done_("done", 1),
-      controller_("controller", arch, jobs, plans_, results_, counters_, waves, &slots_in_use_),
-      dram_("dram", arch, counters_, waves),
-      gbuf_("gbuf", arch, counters_, waves),
-      pe_buffers_("pe_buffers", arch, counters_, waves, &slots_in_use_),
-      mac_array_("mac_array", arch, counters_, waves, &slots_in_use_, &banks_in_use_),
-      scale_unit_(arch.has_scale_unit() ? std::make_unique<ScaleUnit>("scale_unit", arch, counters_) : nullptr),
-      collector_("collector", arch, counters_, waves, &banks_in_use_),
-      ppu_("ppu", arch, results_, counters_, waves, &banks_in_use_) {
+      controller_("controller", arch, jobs, plans_, results_, counters_, waves, &slots_in_use_, &progress_),
+      dram_("dram", arch, counters_, waves, &progress_),
+      gbuf_("gbuf", arch, counters_, waves, &progress_),
+      pe_buffers_("pe_buffers", arch, counters_, waves, &slots_in_use_, &progress_),
+      mac_array_("mac_array", arch, counters_, waves, &slots_in_use_, &banks_in_use_, &progress_),
+      scale_unit_(arch.has_scale_unit() ? std::make_unique<ScaleUnit>("scale_unit", arch, counters_, &progress_)
+                                        : nullptr),
+      collector_("collector", arch, counters_, waves, &banks_in_use_, &progress_),
+      ppu_("ppu", arch, results_, counters_, waves, &banks_in_use_, &progress_) {
   for (int s = 0; s < arch.buffer_slots(); ++s) free_slots_.nb_write(s);
   controller_.slot_in(free_slots_);
   controller_.fetch_out(fetches_);
@@ -118,6 +122,46 @@ Dla::Dla(sc_core::sc_module_name name, const ArchParams& arch, const std::vector
   ppu_.sums_in(sums_);
   ppu_.free_bank_out(free_banks_);
   ppu_.write_out(writes_);
+  if (arch.watchdog_cycles > 0) {
+    SC_HAS_PROCESS(Dla);
+    SC_THREAD(watchdog);
+  }
+}
+
+void Dla::watchdog() {
+  const sc_core::sc_time period = clock_period(arch_.clock_mhz);
+  const sc_core::sc_time limit = static_cast<double>(arch_.watchdog_cycles) * period;
+  while (!controller_.finished()) {
+    const sc_core::sc_time now = sc_core::sc_time_stamp(), deadline = progress_.latest + limit;
+    if (now < deadline) {
+      wait(deadline - now, controller_.finished_event());
+      continue;
+    }
+    watchdog_error_ = fmt::format("watchdog: no progress for {} cycles at cycle {} ({})\n{}",
+                                  to_cycles(now - progress_.latest, period), to_cycles(now, period), name(),
+                                  block_states());
+    // sc_stop() reports "Simulation stopped by user" on stdout as an info; the error is the caller's to show.
+    sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    sc_core::sc_stop();
+    return;
+  }
+}
+
+std::string Dla::block_states() const {
+  const int slots = arch_.buffer_slots() - free_slots_.num_available();
+  const int banks = arch_.collector_banks - free_banks_.num_available();
+  std::string lines = controller_.state() + "\n" + dram_.state() + "\n" + gbuf_.state() + "\n" +
+                      pe_buffers_.state(slots) + "\n" + mac_array_.state() + "\n" +
+                      (scale_unit_ ? scale_unit_->state() + "\n" : std::string()) + collector_.state(banks) + "\n" +
+                      ppu_.state();
+  std::string out;
+  std::size_t start = 0;
+  while (start < lines.size()) {
+    const std::size_t end = std::min(lines.find('\n', start), lines.size());
+    out += fmt::format("  {}.{}{}", name(), lines.substr(start, end - start), end < lines.size() ? "\n" : "");
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace dlasim::hw

@@ -3,6 +3,14 @@
 // waves (hw/wave.hpp). Runs its list of layer jobs once sc_start() is called; several Dla instances (the
 // design and its 8-bit baseline) can share one elaboration.
 //
+// Watchdog (ArchParams::watchdog_cycles > 0): every block marks the completions it schedules
+// (hw/progress.hpp); a process sleeps until watchdog_cycles after the latest mark (re-arming when marks
+// moved on) and ends when the controller has finished every job, so it neither wakes per cycle nor extends
+// the simulation. When the deadline passes with jobs left, it stops the simulation (sc_stop) and keeps a
+// message, watchdog_error(): "watchdog: no progress for N cycles at cycle C (<dla>)" and one line per block
+// with its state (queues, slots and banks occupied, what it waits for). The caller of sc_start() must check
+// it (sim/run.cpp throws it as a std::runtime_error).
+//
 // Waveforms: given a WaveformRecorder, every block registers its signals under "<dla name>.<block>"
 // (e.g. "design.mac_array.stall_dram") and records them as it runs; the list with units is in
 // docs/waveforms.md. Recording does not change the timing; without a recorder it costs a pointer test per
@@ -26,6 +34,7 @@
 #include "hw/pe/accumulation_collector.hpp"
 #include "hw/pe/mac_array.hpp"
 #include "hw/ppu/ppu.hpp"
+#include "hw/progress.hpp"
 #include "hw/scale/scale_unit.hpp"
 #include "hw/trace/recording.hpp"
 #include "hw/trace/waveform.hpp"
@@ -53,10 +62,18 @@ class Dla : public sc_core::sc_module {
   const std::vector<LayerResult>& results() const { return results_; }
   const std::vector<TilingPlan>& plans() const { return plans_; }
   const Counters& counters() const { return counters_; }
+  // Empty unless the watchdog stopped the simulation: then its message (header line + one line per block).
+  const std::string& watchdog_error() const { return watchdog_error_; }
+  // The blocks' states, one line each, prefixed "<dla>.": what the watchdog reports.
+  std::string block_states() const;
 
  private:
   static std::vector<TilingPlan> plan_all(const ArchParams& arch, const std::vector<LayerJob>& jobs);
+  void watchdog();
 
+  const ArchParams& arch_;
+  std::string watchdog_error_;
+  Progress progress_;
   std::vector<LayerResult> results_;
   std::vector<TilingPlan> plans_;
   Counters counters_;

@@ -69,6 +69,7 @@ struct ArchConfig {
   int gbuf_bank_bytes_per_cycle = 16;
   double dram_bytes_per_cycle = 32.0;  // 0 = unlimited
   int dram_latency_cycles = 100;
+  int watchdog_cycles = 1000000;  // 0 = off; else must exceed dram_latency_cycles
 };
 
 struct WorkloadConfig {

@@ -119,6 +119,12 @@ std::vector<ParamDecl> make_decls() {
        RealParam{[](Config& c) -> double& { return c.arch.dram_bytes_per_cycle; }, 0.0, 1.0e6, false}},
       {"arch.dram_latency_cycles", "cycles", "DRAM access latency (request to data, write to acknowledge).",
        IntParam{[](Config& c) -> int& { return c.arch.dram_latency_cycles; }, 0, 100000}},
+      {"arch.watchdog_cycles", "cycles",
+       "Watchdog: a run whose DLA has unfinished layers and completes nothing (no transfer, pass, partial sum, "
+       "output write or layer, counting completions already scheduled) for this many cycles stops with an "
+       "error listing every block's state (docs/reliability.md); 0 = off. Must exceed "
+       "`arch.dram_latency_cycles` + 64.",
+       IntParam{[](Config& c) -> int& { return c.arch.watchdog_cycles; }, 0, 2000000000}},
       // quant
       {"quant.weights.bits", "bits",
        "Weight element bits N_w; signed, narrow symmetric range [-(2^(N_w-1)-1), 2^(N_w-1)-1].",
@@ -517,6 +523,14 @@ std::vector<ConfigIssue> cross_field_issues(const Config& c) {
     const OperandQuantConfig& q;
   };
   const Operand operands[] = {{"quant.weights", c.quant.weights}, {"quant.activations", c.quant.activations}};
+
+  // The watchdog must outlast the longest legitimate gap between completions: a DRAM access plus a margin.
+  if (c.arch.watchdog_cycles != 0 && int64_t{c.arch.watchdog_cycles} <= int64_t{c.arch.dram_latency_cycles} + 64) {
+    issues.push_back({"arch.watchdog_cycles", {"arch.dram_latency_cycles"},
+                      fmt::format("the watchdog must be 0 (off) or exceed arch.dram_latency_cycles + 64 = {} cycles, "
+                                  "got {}",
+                                  int64_t{c.arch.dram_latency_cycles} + 64, c.arch.watchdog_cycles)});
+  }
 
   // A per_vector operand needs a scale code of 1..16 bits.
   for (const auto& op : operands) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <systemc>
 
@@ -82,6 +83,9 @@ SimulatedFigures simulate(const Config& c, const QuantizedModel& design, const Q
   hw::Dla design_dla("design", design.arch(), dj.jobs, nullptr);
   hw::Dla baseline_dla("baseline", baseline.arch(), bj.jobs, nullptr);
   sc_core::sc_start();
+  for (const hw::Dla* dla : {&design_dla, &baseline_dla}) {
+    if (!dla->watchdog_error().empty()) throw std::runtime_error(dla->watchdog_error());
+  }
   const Tech tech = load_tech(resolve_config_path(c, c.tech));
   const EnergyModel dm(tech, design.arch()), bm(tech, baseline.arch());
   SimulatedFigures f;
@@ -146,11 +150,12 @@ EvalResult evaluate_model(const Config& c, const EvalOptions& o) {
   std::vector<Energy> layer_energy(design.macs().size());
   Energy logits;
   int64_t fp32_correct = 0, correct = 0, agree = 0;
+  OverflowCounts overflow;
   for (int64_t i = 0; i < r.images; ++i) {
     const quant::Tensor x = image_tensor(test, i, c);
     quant::Values fv, qv;
     const quant::Tensor fy = quant::run_float(design.model(), x, &fv);
-    const quant::Tensor qy = design.infer(x, &qv);
+    const quant::Tensor qy = design.infer(x, &qv, nullptr, &overflow);
     const int64_t f_class = transformed ? argmax(quant::run_float(model, x)) : argmax(fy), q_class = argmax(qy);
     fp32_correct += f_class == test.labels[i];
     correct += q_class == test.labels[i];
@@ -168,7 +173,11 @@ EvalResult evaluate_model(const Config& c, const EvalOptions& o) {
   double bits = 0.0, zeros = 0.0, weights = 0.0;
   for (std::size_t j = 0; j < design.macs().size(); ++j) {
     const MacLayerInfo& info = design.macs()[j].info;
-    r.layers.push_back({info, layer_energy[j].sqnr_db()});
+    const int64_t sat = j < overflow.saturations.size() ? overflow.saturations[j] : 0;
+    const int64_t zeroed = j < overflow.zeroed_vectors.size() ? overflow.zeroed_vectors[j] : 0;
+    r.layers.push_back({info, layer_energy[j].sqnr_db(), sat, zeroed});
+    r.saturations += sat;
+    r.zeroed_vectors += zeroed;
     bits += info.weight_bits * double(info.weights);
     zeros += info.sparsity * double(info.weights);
     weights += double(info.weights);
@@ -201,6 +210,8 @@ std::vector<std::string> write_eval(const EvalResult& r, const Config& c, const 
   j["logits_sqnr_db"] = r.logits_sqnr_db;
   j["weight_bits"] = r.weight_bits;
   j["weight_sparsity"] = r.weight_sparsity;
+  j["saturations"] = r.saturations;
+  j["zeroed_vectors"] = r.zeroed_vectors;
   if (r.simulated) {
     const SimulatedFigures& s = *r.simulated;
     j["simulated"] = {{"images", s.images},
@@ -215,15 +226,19 @@ std::vector<std::string> write_eval(const EvalResult& r, const Config& c, const 
                       {"saturations", s.saturations}};
     j["simulated"]["energy_breakdown_pj"] = s.energy_breakdown.by_component;
   }
-  std::string csv = "layer,op,macs,dla_macs,weights,weight_bits,sparsity,mean_points,mcq_bits,clipped,sqnr_db\n";
+  std::string csv =
+      "layer,op,macs,dla_macs,weights,weight_bits,sparsity,mean_points,mcq_bits,clipped,sqnr_db,saturations,"
+      "zeroed_vectors\n";
   for (const LayerAccuracy& l : r.layers) {
     const MacLayerInfo& i = l.info;
     j["layers"].push_back({{"name", i.name}, {"op", i.op}, {"macs", i.macs}, {"dla_macs", i.dla_macs},
                            {"weights", i.weights}, {"weight_bits", i.weight_bits}, {"sparsity", i.sparsity},
                            {"mean_points", i.mean_points}, {"mcq_bits", i.mcq_bits}, {"clipped", i.clipped},
-                           {"sqnr_db", l.sqnr_db}});
-    csv += fmt::format("{},{},{},{},{},{:.4f},{:.4f},{:.3f},{},{},{:.2f}\n", i.name, i.op, i.macs, i.dla_macs,
-                       i.weights, i.weight_bits, i.sparsity, i.mean_points, i.mcq_bits, i.clipped, l.sqnr_db);
+                           {"sqnr_db", l.sqnr_db}, {"saturations", l.saturations},
+                           {"zeroed_vectors", l.zeroed_vectors}});
+    csv += fmt::format("{},{},{},{},{},{:.4f},{:.4f},{:.3f},{},{},{:.2f},{},{}\n", i.name, i.op, i.macs, i.dla_macs,
+                       i.weights, i.weight_bits, i.sparsity, i.mean_points, i.mcq_bits, i.clipped, l.sqnr_db,
+                       l.saturations, l.zeroed_vectors);
   }
   const std::string json_path = (std::filesystem::path(dir) / "eval.json").string();
   const std::string csv_path = (std::filesystem::path(dir) / "layers.csv").string();
@@ -231,6 +246,30 @@ std::vector<std::string> write_eval(const EvalResult& r, const Config& c, const 
   write_file_atomic(csv_path, csv);
   return {json_path, csv_path};
 }
+
+namespace {
+
+// Overflow policy (docs/reliability.md): the totals, and a warning naming the layers when non-zero.
+std::string eval_overflow(const EvalResult& r) {
+  std::vector<std::string> saturated, zeroed;
+  for (const LayerAccuracy& l : r.layers) {
+    if (l.saturations > 0) saturated.push_back(l.info.name);
+    if (l.zeroed_vectors > 0) zeroed.push_back(l.info.name);
+  }
+  std::string s = fmt::format("overflow: {} accumulator saturations, {} vectors zeroed (per-vector scale code 0) over "
+                              "the {} images\n", r.saturations, r.zeroed_vectors, r.images);
+  if (r.saturations > 0) {
+    s += fmt::format("warning: {} accumulator saturations in layers {} (see layers.csv)\n", r.saturations,
+                     fmt::join(saturated, ", "));
+  }
+  if (r.zeroed_vectors > 0) {
+    s += fmt::format("warning: {} per-vector scale codes underflowed to 0 (vectors zeroed) in layers {} (see "
+                     "layers.csv)\n", r.zeroed_vectors, fmt::join(zeroed, ", "));
+  }
+  return s;
+}
+
+}  // namespace
 
 std::string format_eval(const EvalResult& r) {
   std::string s = fmt::format("model {}  ({} test images, {} calibration images)\ndesign {}  method {}\n", r.model,
@@ -246,6 +285,7 @@ std::string format_eval(const EvalResult& r) {
                    100 * r.fp32_top1, 100 * r.top1, 100 * (r.top1 - r.fp32_top1), 100 * r.agreement);
   s += fmt::format("logits SQNR {:.2f} dB; weights {:.3f} bits stored per weight, {:.1f} % zero\n", r.logits_sqnr_db,
                    r.weight_bits, 100 * r.weight_sparsity);
+  s += eval_overflow(r);
   if (r.simulated) {
     const SimulatedFigures& f = *r.simulated;
     s += fmt::format("simulated {} inference(s) on the SystemC DLA: all {} layer outputs bit-exact with the reference\n",

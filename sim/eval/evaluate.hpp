@@ -22,6 +22,8 @@ struct EvalOptions {
 struct LayerAccuracy {
   MacLayerInfo info;
   double sqnr_db = 0.0;    // quantized vs float value of the layer's output over the evaluated images
+  int64_t saturations = 0;     // accumulator saturations over the evaluated images
+  int64_t zeroed_vectors = 0;  // per-vector scale codes 0 in weights + input + output, over the evaluated images
 };
 
 // Per-inference figures of the simulated images (design and 8-bit baseline).
@@ -44,6 +46,7 @@ struct EvalResult {
   double weight_bits = 0.0;            // stored bits per weight, averaged over the model's weights
   double weight_sparsity = 0.0;
   std::vector<LayerAccuracy> layers;
+  int64_t saturations = 0, zeroed_vectors = 0;  // totals over the layers (overflow policy, docs/reliability.md)
   std::optional<SimulatedFigures> simulated;
   double seconds = 0.0;
 };

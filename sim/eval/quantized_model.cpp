@@ -201,7 +201,8 @@ QuantizedModel::QuantizedModel(quant::Model model, const ModelQuant& mq, const h
   }
 }
 
-quant::Tensor QuantizedModel::infer(const quant::Tensor& input, quant::Values* values, InferenceJobs* jobs) const {
+quant::Tensor QuantizedModel::infer(const quant::Tensor& input, quant::Values* values, InferenceJobs* jobs,
+                                    OverflowCounts* overflow) const {
   quant::Values local;
   quant::Values& v = values ? *values : local;
   v[model_.input] = input;
@@ -256,6 +257,13 @@ quant::Tensor QuantizedModel::infer(const quant::Tensor& input, quant::Values* v
     job.input = &input_q;
     job.weights = op.kind == OpKind::matmul ? &b_q : &pm.weights;
     hw::ReferenceResult ref = hw::reference_layer(job, arch_);
+    if (overflow) {
+      overflow->saturations.resize(macs_.size());
+      overflow->zeroed_vectors.resize(macs_.size());
+      overflow->saturations[mac_of_op_[i]] += ref.saturations;
+      overflow->zeroed_vectors[mac_of_op_[i]] +=
+          job.weights->zeroed_vectors() + job.input->zeroed_vectors() + ref.output.zeroed_vectors();
+    }
     std::vector<float> y = ref.output.dequantize();
     if (!pm.channel_of.empty() && pm.dla_shape.out_c != pm.map.shape.out_c) {
       const int64_t k_dla = pm.dla_shape.out_c, k = pm.map.shape.out_c, pixels = pm.dla_shape.out_pixels();

@@ -71,6 +71,13 @@ struct InferenceJobs {
   int64_t saturations = 0;
 };
 
+// Overflow events of inferences per MAC layer (index into QuantizedModel::macs()), summed over inferences:
+// accumulator saturations of the reference, and per-vector scale codes 0 (vectors dequantized to 0) in the
+// layer's weights, input and output (constant weights count once per inference).
+struct OverflowCounts {
+  std::vector<int64_t> saturations, zeroed_vectors;
+};
+
 class QuantizedModel {
  public:
   // Applies the method to `model` (a copy), calibrates on `calib_inputs` and quantizes the weights. Throws
@@ -80,7 +87,9 @@ class QuantizedModel {
 
   // One inference; returns the graph output. `values` (optional) receives every value by name; `jobs`
   // (optional) the DLA jobs with their operands and the reference outputs.
-  quant::Tensor infer(const quant::Tensor& input, quant::Values* values = nullptr, InferenceJobs* jobs = nullptr) const;
+  // `overflow` (optional) accumulates the inference's overflow events.
+  quant::Tensor infer(const quant::Tensor& input, quant::Values* values = nullptr, InferenceJobs* jobs = nullptr,
+                      OverflowCounts* overflow = nullptr) const;
 
   const quant::Model& model() const { return model_; }
   const std::vector<PreparedMac>& macs() const { return macs_; }

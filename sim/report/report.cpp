@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 
 #include "sim/config/load.hpp"
 #include "sim/input_error.hpp"
@@ -54,6 +55,42 @@ Figures figures_of(const DesignResult& d, double clock_mhz) {
                          d.area_um2.total);
 }
 
+// Per-vector scale codes 0 (vectors dequantized to 0) over a design's layers: weights + inputs + outputs.
+int64_t zeroed_vectors(const DesignResult& d) {
+  int64_t n = 0;
+  for (const LayerStats& l : d.layers) n += l.zeroed_vectors;
+  return n;
+}
+
+// Overflow policy (docs/reliability.md): a line of saturation and zeroed-vector totals per design, and a
+// warning naming the layers when either is non-zero.
+void print_overflow(std::ostream& os, const DesignResult& d, const DesignResult& b) {
+  for (const DesignResult* z : {&d, &b}) {
+    fmt::print(os, "overflow {:<8} {:<12} {} accumulator saturations, {} vectors zeroed (per-vector scale code 0)\n",
+               z == &d ? "design" : "baseline", z->label, z->counters.at("pe.collector.saturations"), zeroed_vectors(*z));
+  }
+  std::vector<std::string> saturated, zeroed;
+  uint64_t sat = 0;
+  int64_t zero = 0;
+  for (const DesignResult* z : {&d, &b}) {
+    for (const LayerStats& l : z->layers) {
+      const std::string name = z == &d ? l.name : l.name + " (baseline)";
+      if (l.saturations > 0) saturated.push_back(name);
+      if (l.zeroed_vectors > 0) zeroed.push_back(name);
+      sat += l.saturations;
+      zero += l.zeroed_vectors;
+    }
+  }
+  if (sat > 0) {
+    fmt::print(os, "warning: {} accumulator saturations in layers {} (see layers.csv)\n", sat,
+               fmt::join(saturated, ", "));
+  }
+  if (zero > 0) {
+    fmt::print(os, "warning: {} per-vector scale codes underflowed to 0 (vectors zeroed) in layers {} (see layers.csv)\n",
+               zero, fmt::join(zeroed, ", "));
+  }
+}
+
 ordered_json design_json(const DesignResult& d, double clock_mhz) {
   const double seconds = d.cycles / (clock_mhz * 1e6);
   const Figures f = figures_of(d, clock_mhz);
@@ -82,6 +119,7 @@ ordered_json design_json(const DesignResult& d, double clock_mhz) {
   j["achieved_tops_per_mm2"] = sig6(f.achieved_tops_per_mm2);
   j["sqnr_db"] = sig6(d.sqnr_db);
   j["saturations"] = d.counters.at("pe.collector.saturations");
+  j["zeroed_vectors"] = zeroed_vectors(d);
   j["energy_by_component_pj"] = breakdown_json(d.energy_pj);
   j["energy_share_by_component_pct"] = share_json(d.energy_pj);
   j["area_by_component_um2"] = breakdown_json(d.area_um2);
@@ -286,8 +324,7 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
   fmt::print(os, "\n");
   print_figures(os, figures_of(d, c.arch.clock_mhz), figures_of(b, c.arch.clock_mhz), c.arch.clock_mhz);
   fmt::print(os, "\n");
-  const uint64_t sat = d.counters.at("pe.collector.saturations") + b.counters.at("pe.collector.saturations");
-  if (sat > 0) fmt::print(os, "warning: {} accumulator saturations (see layers.csv)\n", sat);
+  print_overflow(os, d, b);
   int64_t outputs = 0;
   for (const LayerStats& l : d.layers) outputs += l.outputs;
   fmt::print(os, "bit-exact: all {} outputs of the {} layers match the reference, in the design and the baseline\n",

@@ -74,6 +74,7 @@ arch:
   gbuf_bank_bytes_per_cycle: 32
   dram_bytes_per_cycle: 12.5
   dram_latency_cycles: 0
+  watchdog_cycles: 50000
 quant:
   weights:
     bits: 3
