@@ -3,11 +3,13 @@
 # Fashion-MNIST reference models, full 10k test set, one simulated inference each (energy/area vs the 8-bit
 # baseline), two evaluations at a time. Then prints the Markdown tables (tools/results_table.py).
 #   tools/model_results.sh [OUT_DIR]     (default out/results; build first: ./dlasim setup)
+#   Environment: JOBS (default 2) evaluations at once, MODELS (default "fmnist_resnet fmnist_vit").
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-$ROOT/out/results}"
 DLASIM="${DLASIM:-$ROOT/build/sim/dlasim}"
 JOBS="${JOBS:-2}"
+MODELS="${MODELS:-fmnist_resnet fmnist_vit}"
 mkdir -p "$OUT"
 
 # name | --set overrides (formats, vector size, method)
@@ -38,7 +40,7 @@ run_one() {
 export -f run_one
 export ROOT OUT DLASIM
 
-for model in fmnist_resnet fmnist_vit; do
+for model in $MODELS; do
   for row in "${ROWS[@]}"; do
     printf '%s\t%s\t%s\n' "$model" "${row%%|*}" "${row#*|}"
   done

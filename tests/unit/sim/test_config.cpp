@@ -86,6 +86,26 @@ quant:
     granularity: per_vector
     scale_bits: 8
     format: int6-v32-s8-ct
+    calibrator: percentile:99.9
+  host_format: int6
+  method:
+    name: multipoint
+    bias_correction: true
+    mcq_sampling_amount: 2.5
+    mcq_jitter: false
+    mcq_sort: true
+    mcq_activations: true
+    equalization: meller_two_step
+    multipoint_max_points: 3
+    multipoint_budget: 0.5
+eval:
+  model: models/m.onnx
+  data_dir: data/fmnist
+  input_mean: 0.5
+  input_std: 0.25
+  calib_images: 64
+  limit: 100
+  simulate: 2
 tech: tech/other.yaml
 )";
 
