@@ -69,6 +69,11 @@ std::vector<int64_t> parse_shape(const std::string& text) {
     shape.push_back(std::stoll(part));
     pos = x + 1;
   }
+  double elements = 1.0;
+  for (int64_t d : shape) elements *= double(d);
+  if (elements > 2147483648.0) {
+    throw InputError("--shape \"" + text + "\": more than 2^31 elements (the synthetic tensor would not fit in memory)");
+  }
   return shape;
 }
 

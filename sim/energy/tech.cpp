@@ -93,6 +93,7 @@ Scale parse_scale(const std::string& path, const YAML::Node& n, const std::strin
 bool is_area_unit(const std::string& unit) { return unit.rfind("um2", 0) == 0; }
 
 Tech load_tech_file(const std::string& path, int depth) {
+  if (std::filesystem::is_directory(path)) throw InputError(fmt::format("{}: is a directory, expected a tech file", path));
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -123,6 +124,9 @@ Tech load_tech_file(const std::string& path, int depth) {
   const auto& required = required_tech_entries();
   // A derived file starts from its base's entries, each energy or area scaled, then overrides entries.
   if (root["base"]) {
+    if (!root["base"].IsScalar() || root["base"].Scalar().empty()) {
+      throw InputError(where(path, root["base"], "base") + ": expected the path of the base tech file");
+    }
     if (depth >= 8) throw InputError(fmt::format("{}: base: more than 8 nested base files", path));
     const std::filesystem::path base = std::filesystem::path(path).parent_path() / root["base"].as<std::string>("");
     Tech parent;

@@ -133,6 +133,8 @@ bad_input("layers: dwconv with out_c != in_c" 2 ARGS "${L}/dwconv_out_c.csv --ou
   STDERR "dwconv_out_c.csv:2: column 'out_c': a dwconv layer needs out_c = in_c = 16, got 32" ABSENT <out>)
 bad_input("layers: unknown format override" 2 ARGS "${L}/bad_format_cell.csv --out <out>"
   STDERR "bad_format_cell.csv:2: column 'weights_format': format 'int4-zz': unknown modifier 'zz'" ABSENT <out>)
+bad_input("layers: layer too large for memory" 2 ARGS "${L}/too_large.csv --out <out>"
+  STDERR "too_large.csv:3: layer 'huge': its input has 4.398e\\+12 elements, more than 2\\^31" ABSENT <out>)
 
 # --- SCALE-Sim topologies -------------------------------------------------------------------------------------
 set(S "${RUN} --set workload.layers=${BAD_IN}/scalesim")
@@ -155,6 +157,8 @@ bad_input("scalesim: GEMM with M = 0" 2 ARGS "${S}/gemm_zero_m.csv --out <out>"
 bad_input("scalesim: unparsable filter width (existing fixture)" 2
   ARGS "${RUN} --set workload.layers=${PROJECT_SOURCE_DIR}/tests/data/scalesim/bad_conv.csv --out <out>"
   STDERR "bad_conv.csv:3:3: column 'IFMAP Width': expected an integer" ABSENT <out>)
+bad_input("scalesim: GEMM too large for memory" 2 ARGS "${S}/too_large.csv --out <out>"
+  STDERR "too_large.csv:2: layer 'huge': its weight tensor has 4.295e\\+09 elements, more than 2\\^31" ABSENT <out>)
 
 # --- .npy / .npz for dlasim quant --in ------------------------------------------------------------------------
 set(Q "quant --format int4 --out <out>.npz --in")
@@ -202,6 +206,9 @@ bad_input("npy: Fortran order" 2 ARGS "${Q} ${BAD_IN}/npy/fortran_3d.npy"
 bad_input("npy: Fortran order as calibration data" 2
   ARGS "quant --format int4 --calib mse --in ${NPY_DATA}/f32_2x3.npy --calib-data ${NPY_DATA}/bad_fortran.npy --out <out>.npz"
   STDERR "bad_fortran.npy: Fortran-order" ABSENT <out>.npz)
+bad_input("npy: synthetic shape too large for memory" 2
+  ARGS "quant --synthetic normal:1 --shape 100000x100000x100000 --format int4 --out <out>.npz"
+  STDERR "--shape \"100000x100000x100000\": more than 2\\^31 elements" ABSENT <out>.npz)
 bad_input("npz: missing member" 2 ARGS "${Q} ${BAD_IN}/npz/missing_member.npz --key zz"
   STDERR "missing_member.npz: no member 'zz' \\(it holds b, w\\)" ABSENT <out>.npz)
 bad_input("npz: archive without members" 2 ARGS "${Q} ${BAD_IN}/npz/empty_zip.npz --key w"
@@ -296,6 +303,8 @@ bad_input("sweep: empty file" 2 ARGS "${W} ${BAD_IN}/sweep/empty.yaml"
   STDERR "empty.yaml: expected a map with base: and axes:" ABSENT <out>)
 bad_input("sweep: name with spaces" 2 ARGS "${W} ${BAD_IN}/sweep/bad_name.yaml"
   STDERR "bad_name.yaml:1:1: name: expected letters, digits" ABSENT <out>)
+bad_input("sweep: 10^10 points" 2 ARGS "${W} ${BAD_IN}/sweep/too_many_points.yaml --list"
+  STDERR "too_many_points.yaml: axes: 1e\\+10 points \\(the product of the axis lengths\\), more than 1000000" ABSENT <out>)
 
 # --- tech files -----------------------------------------------------------------------------------------------
 set(T "${RUN} --out <out> --set tech=${BAD_IN}/tech")
@@ -321,6 +330,10 @@ bad_input("tech: missing base file" 2 ARGS "${T}/missing_base.yaml"
   STDERR "missing_base.yaml:3:7: base: [^\n]*no_such_base.yaml: cannot open the tech file" ABSENT <out>)
 bad_input("tech: base cycle" 2 ARGS "${T}/base_cycle.yaml"
   STDERR "base_cycle.yaml:3:7: base: .*more than 8 nested base files" ABSENT <out>)
+bad_input("tech: base not a path" 2 ARGS "${T}/base_not_a_path.yaml"
+  STDERR "base_not_a_path.yaml:3:7: base: expected the path of the base tech file" ABSENT <out>)
+bad_input("tech: a directory" 2 ARGS "${RUN} --out <out> --set tech=${BAD_IN}/tech"
+  STDERR "bad_inputs/tech: is a directory, expected a tech file" ABSENT <out>)
 bad_input("tech: export-energy with a missing tech file" 2
   ARGS "export-energy configs/default.yaml --set tech=no_such_tech.yaml --out <out>"
   STDERR "no_such_tech.yaml" ABSENT <out>)
@@ -347,3 +360,8 @@ bad_input("dataset: images of another size than the model input" 2 ARGS "${D}/im
   STDERR "conv_groups.onnx: .*input dims \\[1, 1, 5, 5\\] differ from the model's \\[1, 4, 9, 8\\]" ABSENT <out>)
 bad_input("dataset: no images" 2 ARGS "${D}/no_images"
   STDERR "no_images/train-images-idx3-ubyte.gz: holds no images" ABSENT <out>)
+
+# --- eval --simulate on the trained model (traces/models/fmnist_resnet.onnx, from tools/train_fmnist.py) ------
+bad_input("config: eval --simulate with a weight buffer too small to tile the model" 2
+  ARGS "eval tests/cli/inputs/fmnist_small.yaml --limit 2 --simulate 1 --set arch.weight_buffer_kib=0.01 --out <out>"
+  STDERR "fmnist_resnet.onnx: layer '/stem/Conv' cannot be tiled: .* on the design \\(PE buffers arch.weight_buffer_kib" ABSENT <out>)
