@@ -53,7 +53,7 @@ Constant read_tensor(const onnx::TensorProto& t, const std::string& where) {
     n *= d;
   }
   const auto count_error = [&](int64_t have) {
-    fail(where, label + " holds " + std::to_string(have) + " values but its dims " + std::to_string(n) +
+    fail(where, label + " holds " + std::to_string(have) + " values but its dims need " + std::to_string(n) +
                     " (truncated or inconsistent tensor)");
   };
   const std::string& raw = t.raw_data();

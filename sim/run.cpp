@@ -16,6 +16,7 @@
 #include "hw/element_fixed.hpp"
 #include "hw/reference.hpp"
 #include "hw/timing.hpp"
+#include "hw/ctrl/tiling.hpp"
 #include "hw/top/dla.hpp"
 #include "hw/trace/waveform.hpp"
 #include "quant/quantize.hpp"
@@ -498,13 +499,36 @@ DesignQuant baseline_quant(const Config& c) {
 hw::ArchParams design_arch(const Config& c) { return arch_for(c, design_quant(c)); }
 hw::ArchParams baseline_arch(const Config& c) { return arch_for(c, baseline_quant(c)); }
 
+std::string config_file(const Config& c, const std::string& key, const std::string& value) {
+  const std::string path = resolve_config_path(c, value);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw InputError(fmt::format("{}: cannot open: no such file ({}: {}, relative to the config directory {})", path,
+                                 key, value, c.config_dir));
+  }
+  return path;
+}
+
+void check_tiling(const std::string& source, const std::string& design, const hw::ArchParams& arch,
+                  const std::vector<hw::LayerJob>& jobs) {
+  for (const hw::LayerJob& job : jobs) {
+    try {
+      hw::plan_tiling(job, arch);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(fmt::format("{}: {} on the {} (PE buffers arch.weight_buffer_kib, arch.input_buffer_kib, "
+                                   "arch.*_buffer_entry_bits, arch.double_buffering)",
+                                   source, e.what(), design));
+    }
+  }
+}
+
 RunResult run_workload(const Config& config, const RunOptions& options) {
   RunResult result;
   const std::unique_ptr<hw::WaveformRecorder> waves = make_recorder(config, options);
   Stopwatch clock;
-  const std::vector<LayerSpec> layers = load_layer_table(resolve_config_path(config, config.workload.layers));
+  const std::vector<LayerSpec> layers = load_layer_table(config_file(config, "workload.layers", config.workload.layers));
   check_layer_formats(config, layers);
-  const Tech tech = load_tech(resolve_config_path(config, config.tech));
+  const Tech tech = load_tech(config_file(config, "tech", config.tech));
   std::vector<FloatLayer> fl;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     if (options.operand_cache.empty()) {
@@ -527,6 +551,9 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   const std::vector<LayerSpec> no_layers;
   const auto baseline = prepare(design_label(baseline_quant(config)), baseline_arch(config), baseline_quant(config),
                                 options.with_baseline ? layers : no_layers, fl, false);
+  const std::string layers_path = resolve_config_path(config, config.workload.layers);
+  check_tiling(layers_path, "design", design->result.arch, design->jobs);
+  check_tiling(layers_path, "baseline", baseline->result.arch, baseline->jobs);
   // One elaboration holds both DLAs; each times its own layers.
   hw::Dla design_dla("design", design->result.arch, design->jobs, waves.get());
   hw::Dla baseline_dla("baseline", baseline->result.arch, baseline->jobs, waves.get());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hw/arch_params.hpp"
+#include "hw/layer.hpp"
 #include "hw/reference.hpp"
 #include "quant/qtensor.hpp"
 #include "sim/config/config.hpp"
@@ -126,5 +127,14 @@ FloatLayer make_float_layer(const Config& c, const LayerSpec& l, uint64_t index)
 // (2^64 ps) or a VCD that cannot be written, and std::runtime_error on a bit-exact mismatch (naming layer
 // and index). The VCD is written before the bit-exact checks, so a failing run leaves its waveform.
 RunResult run_workload(const Config& config, const RunOptions& options = {});
+
+// The file a path key (`workload.layers`, `tech`) names, resolved against the config directory; a missing file is
+// an InputError naming the path, the key and its value.
+std::string config_file(const Config& c, const std::string& key, const std::string& value);
+
+// Plans the tiling of every job on `arch` before a DLA is elaborated; a layer the PE buffers cannot hold is bad
+// input: an InputError naming `source` (layer table or model), the design, the layer and the arch.* keys.
+void check_tiling(const std::string& source, const std::string& design, const hw::ArchParams& arch,
+                  const std::vector<hw::LayerJob>& jobs);
 
 }  // namespace dlasim::sim

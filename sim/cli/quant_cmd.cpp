@@ -49,7 +49,9 @@ NpyArray read_tensor(const std::string& path, const std::string& key) {
                      "); choose one with --key");
   }
   const auto it = members.find(key);
-  if (it == members.end()) throw InputError(path + ": no member '" + key + "' (it holds " + names + ")");
+  if (it == members.end()) {
+    throw InputError(path + ": no member '" + key + "' (" + (names.empty() ? "it holds no arrays" : "it holds " + names) + ")");
+  }
   return it->second;
 }
 
@@ -66,6 +68,11 @@ std::vector<int64_t> parse_shape(const std::string& text) {
     }
     shape.push_back(std::stoll(part));
     pos = x + 1;
+  }
+  double elements = 1.0;
+  for (int64_t d : shape) elements *= double(d);
+  if (elements > 2147483648.0) {
+    throw InputError("--shape \"" + text + "\": more than 2^31 elements (the synthetic tensor would not fit in memory)");
   }
   return shape;
 }
@@ -128,6 +135,15 @@ quant::TensorView view_of(const std::vector<int64_t>& shape, const QuantArgs& a)
     }
   }
   return quant::make_view(shape, a.axis, channel, none);
+}
+
+// view_of for the array read from `source`: a shape the quantizer refuses is an InputError naming the file.
+quant::TensorView view_of(const std::vector<int64_t>& shape, const QuantArgs& a, const std::string& source) {
+  try {
+    return view_of(shape, a);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(source + ": shape " + shape_text(shape) + ": " + e.what());
+  }
 }
 
 // One row of the report.
@@ -203,7 +219,7 @@ int run_quant_checked(const QuantArgs& a, std::ostream& out) {
   if (a.in.empty() == a.synthetic.empty()) throw InputError("dlasim quant: give exactly one of --in or --synthetic");
   const NpyArray x = a.in.empty() ? synthetic_tensor(a) : read_tensor(a.in, a.key);
   const std::string source = a.in.empty() ? a.synthetic + " seed " + std::to_string(a.seed) : a.in;
-  const quant::TensorView view = view_of(x.shape, a);
+  const quant::TensorView view = view_of(x.shape, a, source);
   const std::vector<float> flat = x.to_float();
   const std::vector<float> m = quant::to_matrix(flat.data(), view);
   const quant::CalibSpec calib = quant::parse_calib(a.calib);
@@ -212,7 +228,7 @@ int run_quant_checked(const QuantArgs& a, std::ostream& out) {
   quant::TensorView batch_view;
   if (!a.calib_data.empty()) {
     const NpyArray b = read_tensor(a.calib_data, "");
-    batch_view = view_of(b.shape, a);
+    batch_view = view_of(b.shape, a, a.calib_data);
     const std::vector<float> bflat = b.to_float();
     batch = quant::to_matrix(bflat.data(), batch_view);
   }

@@ -24,6 +24,9 @@ const std::map<std::string, std::string>& required_tech_entries() {
 
 namespace {
 
+// A map key as text; a non-scalar key (`? [a, b]`) is named so, rather than failing the conversion.
+std::string key_text(const YAML::Node& k) { return k.IsScalar() ? k.Scalar() : std::string("(a non-scalar key)"); }
+
 std::string where(const std::string& path, const YAML::Node& n, const std::string& key) {
   const YAML::Mark m = n.Mark();
   if (m.line < 0) return fmt::format("{}: {}", path, key);
@@ -38,7 +41,7 @@ TechEntry parse_entry(const std::string& path, const std::string& key, const YAM
     return e;
   }
   for (const auto& kv : n) {
-    const std::string field = kv.first.as<std::string>();
+    const std::string field = key_text(kv.first);
     if (field != "value" && field != "unit" && field != "source") {
       errors.push_back(where(path, kv.first, "entries." + key + "." + field) + ": unknown key (expected value, unit, source)");
     }
@@ -90,6 +93,7 @@ Scale parse_scale(const std::string& path, const YAML::Node& n, const std::strin
 bool is_area_unit(const std::string& unit) { return unit.rfind("um2", 0) == 0; }
 
 Tech load_tech_file(const std::string& path, int depth) {
+  if (std::filesystem::is_directory(path)) throw InputError(fmt::format("{}: is a directory, expected a tech file", path));
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -103,7 +107,7 @@ Tech load_tech_file(const std::string& path, int depth) {
   std::vector<std::string> errors;
   if (!root.IsMap()) throw InputError(fmt::format("{}: expected a map with name, node_nm and entries", path));
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = key_text(kv.first);
     if (key != "name" && key != "node_nm" && key != "entries" && key != "base" && key != "energy_scale" &&
         key != "area_scale") {
       errors.push_back(where(path, kv.first, key) +
@@ -120,9 +124,17 @@ Tech load_tech_file(const std::string& path, int depth) {
   const auto& required = required_tech_entries();
   // A derived file starts from its base's entries, each energy or area scaled, then overrides entries.
   if (root["base"]) {
+    if (!root["base"].IsScalar() || root["base"].Scalar().empty()) {
+      throw InputError(where(path, root["base"], "base") + ": expected the path of the base tech file");
+    }
     if (depth >= 8) throw InputError(fmt::format("{}: base: more than 8 nested base files", path));
     const std::filesystem::path base = std::filesystem::path(path).parent_path() / root["base"].as<std::string>("");
-    const Tech parent = load_tech_file(base.lexically_normal().string(), depth + 1);
+    Tech parent;
+    try {
+      parent = load_tech_file(base.lexically_normal().string(), depth + 1);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{}: {}", where(path, root["base"], "base"), e.what()));
+    }
     const Scale energy = parse_scale(path, root["energy_scale"], "energy_scale", errors);
     const Scale area = parse_scale(path, root["area_scale"], "area_scale", errors);
     for (const auto& [key, e] : parent.entries) {
@@ -142,7 +154,7 @@ Tech load_tech_file(const std::string& path, int depth) {
     errors.push_back(fmt::format("{}: entries: expected a map of named entries", path));
   } else if (entries) {
     for (const auto& kv : entries) {
-      const std::string key = kv.first.as<std::string>();
+      const std::string key = key_text(kv.first);
       const auto it = required.find(key);
       if (it == required.end()) {
         errors.push_back(where(path, kv.first, "entries." + key) + ": unknown entry");

@@ -15,7 +15,7 @@ namespace {
 std::vector<uint8_t> read_gzip(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) {
     throw InputError(fmt::format("{}: no such file (Fashion-MNIST comes with the Debian package "
-                                 "dataset-fashion-mnist; set eval.data or --data to another directory)",
+                                 "dataset-fashion-mnist; set eval.data_dir or --data-dir to another directory)",
                                  path));
   }
   gzFile f = gzopen(path.c_str(), "rb");
@@ -69,6 +69,7 @@ ImageSet load_image_set(const std::string& dir, Split split) {
   const std::vector<uint8_t> images = read_gzip(images_path), labels = read_gzip(labels_path);
   const std::vector<uint32_t> idims = idx_dims(images, images_path, 0x803, 3);
   const std::vector<uint32_t> ldims = idx_dims(labels, labels_path, 0x801, 1);
+  if (idims[0] == 0) throw InputError(fmt::format("{}: holds no images", images_path));
   if (idims[0] != ldims[0]) {
     throw InputError(fmt::format("{}: {} images, but {} has {} labels", images_path, idims[0], labels_path, ldims[0]));
   }

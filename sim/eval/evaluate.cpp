@@ -72,21 +72,23 @@ void collect(const hw::Dla& dla, const InferenceJobs& jobs, const EnergyModel& m
   }
 }
 
-SimulatedFigures simulate(const Config& c, const QuantizedModel& design, const QuantizedModel& baseline,
-                          const ImageSet& test, int64_t images) {
+SimulatedFigures simulate(const Config& c, const std::string& model_path, const QuantizedModel& design,
+                          const QuantizedModel& baseline, const ImageSet& test, int64_t images) {
   InferenceJobs dj, bj;
   for (int64_t i = 0; i < images; ++i) {
     const quant::Tensor x = image_tensor(test, i, c);
     design.infer(x, nullptr, &dj);
     baseline.infer(x, nullptr, &bj);
   }
+  check_tiling(model_path, "design", design.arch(), dj.jobs);
+  check_tiling(model_path, "baseline", baseline.arch(), bj.jobs);
   hw::Dla design_dla("design", design.arch(), dj.jobs, nullptr);
   hw::Dla baseline_dla("baseline", baseline.arch(), bj.jobs, nullptr);
   sc_core::sc_start();
   for (const hw::Dla* dla : {&design_dla, &baseline_dla}) {
     if (!dla->watchdog_error().empty()) throw std::runtime_error(dla->watchdog_error());
   }
-  const Tech tech = load_tech(resolve_config_path(c, c.tech));
+  const Tech tech = load_tech(config_file(c, "tech", c.tech));
   const EnergyModel dm(tech, design.arch()), bm(tech, baseline.arch());
   SimulatedFigures f;
   f.images = images;
@@ -187,7 +189,7 @@ EvalResult evaluate_model(const Config& c, const EvalOptions& o) {
 
   if (c.eval.simulate > 0) {
     const QuantizedModel baseline = prepare_model(model, model_path, baseline_model_quant(c), baseline_arch(c), calib);
-    r.simulated = simulate(c, design, baseline, test, std::min<int64_t>(c.eval.simulate, test.count));
+    r.simulated = simulate(c, model_path, design, baseline, test, std::min<int64_t>(c.eval.simulate, test.count));
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

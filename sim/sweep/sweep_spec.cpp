@@ -57,6 +57,8 @@ std::vector<std::string> SweepPoint::overrides() const {
   return out;
 }
 
+constexpr std::size_t kMaxSweepPoints = 1000000;
+
 SweepSpec parse_sweep_text(const std::string& text, const std::string& source, const std::string& sweep_dir) {
   YAML::Node root;
   try {
@@ -238,6 +240,13 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source, c
     SweepAxis& a = spec.axes[it->second];
     a.keys.push_back(r.key);
     for (std::size_t i = 0; i < r.values.size(); ++i) a.values[i].push_back(r.values[i]);
+  }
+  double total = 1.0;  // as a double: the product of the axis lengths may overflow size_t
+  for (const SweepAxis& a : spec.axes) total *= double(a.values.size());
+  if (total > double(kMaxSweepPoints)) {
+    throw InputError(fmt::format("{}: axes: {:.4g} points (the product of the axis lengths), more than {}; split the "
+                                 "sweep into several files",
+                                 source, total, kMaxSweepPoints));
   }
   return spec;
 }

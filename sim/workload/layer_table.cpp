@@ -138,6 +138,22 @@ AttentionDims LayerSpec::attention() const {
   return {};
 }
 
+void check_layer_size(const LayerSpec& l, const std::string& where) {
+  const hw::ConvShape& s = l.shape;
+  constexpr double kMaxElements = 2147483648.0;  // 2^31
+  const double weights = double(s.out_c) * double(s.taps()) * double(s.group_in_c());
+  const double input = double(s.in_h) * double(s.in_w) * double(s.in_c);
+  const double output = double(s.out_h()) * double(s.out_w()) * double(s.out_c);
+  const auto refuse = [&](const char* what, double n) {
+    throw InputError(fmt::format("{}: layer '{}': its {} has {:.4g} elements, more than 2^31 (the synthetic operands "
+                                 "would not fit in memory)",
+                                 where, l.name, what, n));
+  };
+  if (weights > kMaxElements) refuse("weight tensor", weights);
+  if (input > kMaxElements) refuse("input", input);
+  if (output > kMaxElements) refuse("output", output);
+}
+
 std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::string& source) {
   std::istringstream in(text);
   std::string line;
@@ -198,6 +214,7 @@ std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::str
       throw InputError(fmt::format(
           "{}: an fc layer needs in_h = in_w = kernel_h = kernel_w = stride = 1 and pad = 0 (features in in_c)", where));
     }
+    check_layer_size(l, where);
     layers.push_back(l);
   }
   if (columns == 0) throw InputError(fmt::format("{}: empty layer table (expected a header and layers)", source));

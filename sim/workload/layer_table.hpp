@@ -60,6 +60,10 @@ struct LayerSpec {
   AttentionDims attention() const;
 };
 
+// Refuses, with an InputError naming `where` (file:line), a layer whose weights, input or output has more than
+// 2^31 elements: its synthetic fp32 operands would not fit in memory.
+void check_layer_size(const LayerSpec& l, const std::string& where);
+
 // Reads a dlasim layer table, the MAC layers of an ONNX model when the path ends in .onnx
 // (sim/workload/model_layers.hpp), or, when its first line is a SCALE-Sim header ("Layer name, ..." or
 // "Layer, M, N, K,"), a SCALE-Sim topology (sim/workload/scalesim_topology.hpp). Throws InputError naming

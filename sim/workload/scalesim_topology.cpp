@@ -162,6 +162,7 @@ std::vector<LayerSpec> parse_scalesim_topology(const std::string& text, const st
       s.out_c = cell_int(cells, 2, h, where, kMaxDim);  // N: output columns
       s.in_c = cell_int(cells, 3, h, where, kMaxDim);   // K: the reduction
       s.groups = 1;
+      check_layer_size(l, where);
       layers.push_back(l);
       continue;
     }
@@ -198,6 +199,7 @@ std::vector<LayerSpec> parse_scalesim_topology(const std::string& text, const st
       s.groups = 1;
       s.out_c = filters;
     }
+    check_layer_size(l, where);
     layers.push_back(l);
   }
   if (!have_header) throw InputError(fmt::format("{}: empty SCALE-Sim topology (expected a header and layers)", source));
