@@ -209,6 +209,9 @@ Tensor reshape(const Op& op, const Tensor& x) {
     } else if (dims[i] < 0) {
       bad_shape(op, "shape " + dims_text(op.shape) + " has a negative dim");
     } else {
+      // A product beyond int64 cannot match any input (found by fuzz_onnx: it overflowed).
+      if (dims[i] != 0 && known > std::numeric_limits<int64_t>::max() / dims[i])
+        bad_shape(op, "shape " + dims_text(op.shape) + " has more elements than int64 can count");
       known *= dims[i];
     }
   }

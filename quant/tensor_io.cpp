@@ -893,8 +893,9 @@ std::vector<uint8_t> serialize_npy(const NpyArray& a) {
   return out;
 }
 
-std::map<std::string, NpyArray> read_npz(const std::string& path) {
-  const Bytes zip = read_file(path);
+namespace {
+
+std::map<std::string, NpyArray> npz_members(const Bytes& zip, const std::string& path) {
   const CentralDirectory cd = find_central_directory(zip, path);
   std::map<std::string, NpyArray> members;
   for (const ZipEntry& e : read_central_directory(zip, cd, path)) {
@@ -905,6 +906,14 @@ std::map<std::string, NpyArray> read_npz(const std::string& path) {
     members.emplace(key, parse_npy(data.data(), data.size(), label));
   }
   return members;
+}
+
+}  // namespace
+
+std::map<std::string, NpyArray> read_npz(const std::string& path) { return npz_members(read_file(path), path); }
+
+std::map<std::string, NpyArray> parse_npz(const uint8_t* bytes, std::size_t size, const std::string& name) {
+  return npz_members(Bytes(bytes, bytes + size), name);
 }
 
 void write_npy(const std::string& path, const NpyArray& a) {

@@ -47,6 +47,8 @@ std::vector<uint8_t> serialize_npy(const NpyArray& a);
 
 // Reads every member of an .npz archive; keys are member names without the ".npy" suffix.
 std::map<std::string, NpyArray> read_npz(const std::string& path);
+// Parses .npz bytes (the whole archive); `name` stands for the file in error messages. Throws TensorFileError.
+std::map<std::string, NpyArray> parse_npz(const uint8_t* bytes, std::size_t size, const std::string& name);
 
 // Writes atomically: to "<path>.tmp.<pid>" first, then renames over `path`; on any failure the temp file is
 // removed and an existing `path` is untouched. .npz members are stored uncompressed (like numpy.savez).

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -439,23 +440,41 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// Every key and section name ("arch", "arch.pes", ...) in table order, each once, with its last component.
+const std::vector<std::pair<std::string, std::string>>& suggestion_candidates() {
+  static const std::vector<std::pair<std::string, std::string>> candidates = [] {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::set<std::string> seen;
+    const auto add = [&](std::string c) {
+      if (seen.insert(c).second) out.emplace_back(c, split_dotted(c).back());
+    };
+    for (const auto& d : param_decls()) {
+      for (size_t dot = d.key.find('.'); dot != std::string::npos; dot = d.key.find('.', dot + 1)) {
+        add(d.key.substr(0, dot));
+      }
+      add(d.key);
+    }
+    return out;
+  }();
+  return candidates;
+}
+
 }  // namespace
 
 std::string closest_param(std::string_view path) {
   const std::string last = split_dotted(path).back();
-  std::vector<std::string> candidates;
-  for (const auto& d : param_decls()) {
-    for (size_t dot = d.key.find('.'); dot != std::string::npos; dot = d.key.find('.', dot + 1)) {
-      candidates.push_back(d.key.substr(0, dot));
-    }
-    candidates.push_back(d.key);
-  }
-  for (const auto& c : candidates) {
-    if (c != path && split_dotted(c).back() == last) return c;
+  const auto& candidates = suggestion_candidates();
+  for (const auto& [c, c_last] : candidates) {
+    if (c != path && c_last == last) return c;
   }
   std::string best;
   size_t best_distance = std::max<size_t>(2, last.size() / 3) + 1;
-  for (const auto& c : candidates) {
+  for (const auto& candidate : candidates) {
+    const std::string& c = candidate.first;
+    // The distance is at least the difference in length: skip hopeless candidates without the O(|path|·|c|)
+    // table, so a very long unknown key costs time linear in its length, not a hang (found by fuzz_config).
+    const size_t length_gap = path.size() > c.size() ? path.size() - c.size() : c.size() - path.size();
+    if (length_gap >= best_distance) continue;
     const size_t d = edit_distance(path, c);
     if (d < best_distance) {
       best = c;

@@ -103,6 +103,12 @@ TEST_CASE("onnx float: shape errors throw invalid_argument naming the op", "[onn
   reshape.name = "r";
   reshape.shape = {5, -1};
   REQUIRE_THROWS_WITH(run_op(reshape, {&a}), Contains("node 'r' (Reshape)"));
+  // Found by fuzz/fuzz_onnx: a target shape whose product overflows int64 was undefined behaviour.
+  reshape.shape = {4295013121, 288230376151711746, -1};
+  Tensor six{{2, 3}, std::vector<float>(6, 0.0f)};
+  REQUIRE_THROWS_WITH(run_op(reshape, {&six}), Contains("node 'r' (Reshape)") && Contains("more elements"));
+  reshape.shape = {int64_t{1} << 62, 4, 0};
+  REQUIRE_THROWS_AS(run_op(reshape, {&six}), std::invalid_argument);
 
   Op transpose;
   transpose.kind = OpKind::transpose;

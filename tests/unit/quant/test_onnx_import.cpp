@@ -165,6 +165,9 @@ TEST_CASE("onnx import errors: graph structure and shapes", "[onnx][errors]") {
                    {"node 'second' (Relu): input 'r' is produced by the later node 'first'", "topological"});
   require_rejected("err_bn_without_conv.onnx", {"node 'bn' (BatchNormalization)", "not the output of a Conv"});
   require_rejected("err_channels.onnx", {"node 'conv1' (Conv)", "1 channels"});
+  // Found by fuzz/fuzz_onnx (shapes.onnx with one bit flipped, not made by make_onnx_tests.py): a Reshape
+  // whose constant shape multiplies past int64 was undefined behaviour, now a shape error.
+  require_rejected("err_reshape_overflow.onnx", {"(Reshape)", "more elements than int64 can count"});
 }
 
 // Trained Fashion-MNIST models (made and committed by the training scripts): when present, run_float must

@@ -27,6 +27,7 @@ using dlasim::quant::dtype_name;
 using dlasim::quant::dtype_size;
 using dlasim::quant::NpyArray;
 using dlasim::quant::parse_npy;
+using dlasim::quant::parse_npz;
 using dlasim::quant::read_npy;
 using dlasim::quant::read_npz;
 using dlasim::quant::serialize_npy;
@@ -444,6 +445,26 @@ TEST_CASE("tensor_io: reads numpy.savez_compressed archives (deflate)", "[quant]
   const std::vector<float> ramp = z.at("ramp").to_float();
   REQUIRE(ramp.size() == 100);
   for (std::size_t i = 0; i < ramp.size(); ++i) CHECK(ramp[i] == static_cast<float>(i));
+}
+
+TEST_CASE("tensor_io: parse_npz reads archive bytes like read_npz reads the file", "[quant][tensor_io]") {
+  for (const char* name : {"savez.npz", "savez_compressed.npz", "savez_stream.npz", "zip64.npz"}) {
+    INFO(name);
+    const Bytes bytes = file_bytes(fixture(name));
+    const auto z = parse_npz(bytes.data(), bytes.size(), name);
+    const auto want = read_npz(fixture(name));
+    REQUIRE(z.size() == want.size());
+    for (const auto& [key, a] : want) {
+      REQUIRE(z.count(key) == 1);
+      CHECK(z.at(key).dtype == a.dtype);
+      CHECK(z.at(key).shape == a.shape);
+      CHECK(z.at(key).data == a.data);
+    }
+  }
+  const Bytes bad = file_bytes(fixture("bad_crc.npz"));
+  REQUIRE_THROWS_AS(parse_npz(bad.data(), bad.size(), "mem.npz"), TensorFileError);
+  REQUIRE_THROWS_WITH(parse_npz(bad.data(), bad.size(), "mem.npz"), Contains("mem.npz"));
+  REQUIRE_THROWS_AS(parse_npz(nullptr, 0, "empty.npz"), TensorFileError);
 }
 
 TEST_CASE("tensor_io: reads archives with data descriptors and with ZIP64 records", "[quant][tensor_io]") {

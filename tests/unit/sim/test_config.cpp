@@ -213,6 +213,15 @@ TEST_CASE("config: unknown keys are errors that name the key and suggest one", "
   CHECK(errors_of("arch:\n  pes: 4\n  pes: 5\n") == Messages{"test.yaml:3:3: arch.pes: duplicate key"});
 }
 
+TEST_CASE("config: a very long unknown key is reported at once, without a suggestion", "[config]") {
+  // Found by fuzz/fuzz_config: the suggestion compared the key with every parameter name by edit distance,
+  // O(key length · names) each, so a 20 kB key took seconds and a 200 kB one minutes.
+  const std::string key(200000, 'k');
+  CHECK(errors_of("? " + key + "\n: 1\n") == Messages{"test.yaml:1:3: " + key + ": unknown key"});
+  CHECK(errors_of("arch:\n  ? " + key + "\n  : 1\n") ==
+        Messages{"test.yaml:2:5: arch." + key + ": unknown key"});
+}
+
 TEST_CASE("config: values of the wrong type or form are rejected", "[config]") {
   struct Case {
     const char* text;
