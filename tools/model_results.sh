@@ -29,6 +29,8 @@ ROWS=(
   "eq_meller2_int4_pc|quant.weights.format=int4-pc quant.activations.format=int4 quant.method.name=equalization quant.method.equalization=meller_two_step"
   "multipoint_int4_pc|quant.weights.format=int4-pc quant.activations.format=int4 quant.method.name=multipoint"
   "int4_pc_bias_corr|quant.weights.format=int4-pc quant.activations.format=int4 quant.method.bias_correction=true"
+  "int4_pc_a8|quant.weights.format=int4-pc quant.activations.format=int8"
+  "multipoint_int4_pc_a8|quant.weights.format=int4-pc quant.activations.format=int8 quant.method.name=multipoint"
 )
 
 run_one() {

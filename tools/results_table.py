@@ -23,6 +23,8 @@ ROWS = [
     ("eq_meller2_int4_pc", "Meller two-step equalization + per-channel INT4"),
     ("multipoint_int4_pc", "multipoint + per-channel INT4"),
     ("int4_pc_bias_corr", "per-channel INT4 + bias correction"),
+    ("int4_pc_a8", "W4 per-channel, A8 per-tensor (weights-only study)"),
+    ("multipoint_int4_pc_a8", "multipoint W4 per-channel, A8 per-tensor"),
 ]
 
 

@@ -16,7 +16,8 @@ struct OperandQuantConfig {
   std::string granularity = "per_channel";  // weights: per_channel|per_vector; activations: per_tensor|per_vector
   int scale_bits = 0;                    // M, per-vector scale code bits (per_vector only)
   std::string format = "auto";           // a quant format name (mxfp4, nvfp4, ...) overriding the three above
-  std::string calibrator = "max";        // static calibration of coarse scales on a model (quant::parse_calib)
+  std::string calibrator = "max";        // activations only (quant.activations.calibrator): static calibration of a
+                                         // model's coarse scales (quant::parse_calib); weights use their own max
 };
 
 // Post-training method applied to a model's weights before quantization (reference.md §4–6; docs/models.md).
