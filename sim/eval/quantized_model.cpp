@@ -83,6 +83,15 @@ void add_patches(const hw::ConvShape& sh, const std::vector<float>& x, int sampl
   lc.patches += sh.out_pixels();
 }
 
+// Each real output channel's multipoint outputs added: DLA output [pixels][K'] -> [pixels][K].
+std::vector<float> sum_points(const PreparedMac& pm, const std::vector<float>& y) {
+  const int64_t k_dla = pm.dla_shape.out_c, k = pm.map.shape.out_c, pixels = pm.dla_shape.out_pixels();
+  std::vector<float> sum(pixels * k, 0.0f);
+  for (int64_t p = 0; p < pixels; ++p)
+    for (int64_t d = 0; d < k_dla; ++d) sum[p * k + pm.channel_of[d]] += y[p * k_dla + d];
+  return sum;
+}
+
 }  // namespace
 
 ModelQuant model_quant(const Config& c) {
@@ -201,6 +210,26 @@ QuantizedModel::QuantizedModel(quant::Model model, const ModelQuant& mq, const h
   }
 }
 
+quant::QTensor QuantizedModel::quantize_input(const PreparedMac& pm, const std::vector<float>& x,
+                                              std::size_t op_index) const {
+  const quant::QuantSpec& spec = mq_.formats.activations;
+  if (mq_.method.name == "mcq" && mq_.method.mcq_activations) {
+    quant::McqOptions o;
+    o.sampling_amount = mq_.method.mcq_sampling_amount;
+    o.jitter = mq_.method.mcq_jitter;
+    o.sort = mq_.method.mcq_sort;
+    o.seed = mq_.seed + op_index;
+    const int64_t n = int64_t(x.size()), rows = pm.map.shape.input_matrix().rows;
+    quant::QTensor t = quant::mcq_to_qtensor(quant::mcq_quantize(x.data(), 1, n, o), 1, n, spec.bits(), rows,
+                                             spec.vector_size);  // counts beyond the element range saturate
+    t.spec.granularity = quant::Granularity::per_tensor;       // one unit: the tensor's one coarse scale
+    return t;
+  }
+  quant::QuantOptions options;
+  if (!pm.input_amax.empty()) options.static_amax = &pm.input_amax;
+  return quant::quantize(x.data(), pm.map.shape.input_matrix(), spec, options);
+}
+
 quant::Tensor QuantizedModel::infer(const quant::Tensor& input, quant::Values* values, InferenceJobs* jobs,
                                     OverflowCounts* overflow) const {
   quant::Values local;
@@ -221,25 +250,7 @@ quant::Tensor QuantizedModel::infer(const quant::Tensor& input, quant::Values* v
     }
     const PreparedMac& pm = macs_[mac_of_op_[i]];
     const quant::Tensor& a = value_of(v, op.inputs[0], op);
-    quant::QuantOptions in_opts;
-    if (!pm.input_amax.empty()) in_opts.static_amax = &pm.input_amax;
-    const std::vector<float> x = dla_input(pm.map, a);
-    quant::QTensor input_q;
-    if (mq_.method.name == "mcq" && mq_.method.mcq_activations) {
-      quant::McqOptions o;
-      o.sampling_amount = mq_.method.mcq_sampling_amount;
-      o.jitter = mq_.method.mcq_jitter;
-      o.sort = mq_.method.mcq_sort;
-      o.seed = mq_.seed + i;
-      const int64_t n = int64_t(x.size());
-      int64_t clipped = 0;
-      input_q = quant::mcq_to_qtensor(quant::mcq_quantize(x.data(), 1, n, o), 1, n, mq_.formats.activations.bits(),
-                                      pm.map.shape.in_h * pm.map.shape.in_w * pm.map.shape.groups,
-                                      mq_.formats.activations.vector_size, &clipped);
-      input_q.spec.granularity = quant::Granularity::per_tensor;
-    } else {
-      input_q = quant::quantize(x.data(), pm.map.shape.input_matrix(), mq_.formats.activations, in_opts);
-    }
+    quant::QTensor input_q = quantize_input(pm, dla_input(pm.map, a), i);
     quant::QTensor b_q;
     if (op.kind == OpKind::matmul) {
       quant::QuantOptions b_opts;
@@ -265,13 +276,7 @@ quant::Tensor QuantizedModel::infer(const quant::Tensor& input, quant::Values* v
           job.weights->zeroed_vectors() + job.input->zeroed_vectors() + ref.output.zeroed_vectors();
     }
     std::vector<float> y = ref.output.dequantize();
-    if (!pm.channel_of.empty() && pm.dla_shape.out_c != pm.map.shape.out_c) {
-      const int64_t k_dla = pm.dla_shape.out_c, k = pm.map.shape.out_c, pixels = pm.dla_shape.out_pixels();
-      std::vector<float> sum(pixels * k, 0.0f);
-      for (int64_t p = 0; p < pixels; ++p)
-        for (int64_t d = 0; d < k_dla; ++d) sum[p * k + pm.channel_of[d]] += y[p * k_dla + d];
-      y = std::move(sum);
-    }
+    if (!pm.channel_of.empty() && pm.dla_shape.out_c != pm.map.shape.out_c) y = sum_points(pm, y);
     if (pm.host_relu) {
       for (float& e : y) e = std::max(e, 0.0f);
     }

@@ -96,6 +96,10 @@ class QuantizedModel {
   const hw::ArchParams& arch() const { return arch_; }
 
  private:
+  // The MAC input as the DLA receives it: quantized with its static scale, or (MCQ activations) sampled as one
+  // unit per tensor. `x` is the DLA input matrix, `op_index` seeds the sampling.
+  quant::QTensor quantize_input(const PreparedMac& pm, const std::vector<float>& x, std::size_t op_index) const;
+
   quant::Model model_;
   ModelQuant mq_;
   hw::ArchParams arch_;
