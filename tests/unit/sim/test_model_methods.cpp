@@ -24,7 +24,7 @@ std::vector<quant::Tensor> images(sim::Split split, int64_t first, int64_t count
   std::vector<quant::Tensor> out;
   for (int64_t i = first; i < first + count; ++i) {
     quant::Tensor t;
-    t.dims = {1, 1, set.rows, set.cols};
+    t.dims = std::vector<int64_t>{1, 1, set.rows, set.cols};
     t.data = sim::preprocess(set, i, 0.2860, 0.3530);
     out.push_back(std::move(t));
   }
@@ -160,20 +160,20 @@ TEST_CASE("an op the DLA cannot map is refused naming the node", "[model_methods
   quant::Model m;
   m.path = "strided.onnx";
   m.input = "x";
-  m.input_dims = {1, 1, 8, 8};
+  m.input_dims = std::vector<int64_t>{1, 1, 8, 8};
   m.output = "y";
   quant::Op op;
   op.kind = quant::OpKind::conv;
   op.name = "odd_stride";
   op.onnx_op = "Conv";
-  op.inputs = {"x"};
+  op.inputs.push_back("x");
   op.output = "y";
-  op.weights.dims = {2, 1, 3, 3};
+  op.weights.dims = std::vector<int64_t>{2, 1, 3, 3};
   op.weights.data.assign(18, 0.5f);
-  op.bias.dims = {2};
+  op.bias.dims.assign(1, 2);
   op.bias.data.assign(2, 0.0f);
-  op.kernel = {3, 3};
-  op.strides = {1, 2};
+  op.kernel.assign(2, 3);
+  op.strides[1] = 2;  // unequal strides
   m.ops.push_back(op);
   quant::Tensor x;
   x.dims = m.input_dims;
