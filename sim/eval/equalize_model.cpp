@@ -88,7 +88,6 @@ void meller(quant::Model& m, const std::vector<EqualizationPair>& pairs, bool tw
   }
   for (std::size_t p = 0; p < pairs.size(); ++p) {
     quant::Op &P = m.ops[pairs[p].producer], &C = m.ops[pairs[p].consumer];
-    const int64_t k = channels_out(P);
     const std::vector<float> kernel_max = producer_ranges(P);
     const std::vector<float> norm = quant::meller_successor_norm({consumer_ranges(C, pairs[p])});
     const std::vector<float> s = quant::meller_scales(act_max[p], preact_min[p], kernel_max, two_step ? &norm : nullptr);
