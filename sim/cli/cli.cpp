@@ -260,6 +260,9 @@ int run_cli(int argc, char** argv) {
   sweep->add_option("--shard", sweep_args.shard, "run only points whose index % N == K (default under mpirun: "
                                                 "the rank and size)")->type_name("K/N");
   sweep->add_flag("--list", sweep_args.list, "validate and print the points (id and --set overrides), run nothing");
+  sweep->add_option("--point-timeout", sweep_args.point_timeout,
+                    "seconds a point may run; a point over it is killed and recorded failed (default: no limit)")
+      ->check(CLI::NonNegativeNumber);
   SweepPointArgs point_args;
   CLI::App* sweep_point = app.add_subcommand("sweep-point", "one point of a sweep (run by dlasim sweep)");
   sweep_point->group("");

@@ -99,7 +99,19 @@ ordered_json point_results(const std::string& out_dir, const SweepPoint& p, cons
 struct Running {
   std::size_t todo_index;
   Clock::time_point start;
+  bool timed_out = false;  // killed by the sweep for exceeding --point-timeout
 };
+
+// Kills (SIGKILL) every running point older than `limit_s` seconds (0: no limit) and marks it timed out.
+void kill_overdue(std::map<pid_t, Running>& running, double limit_s) {
+  if (limit_s <= 0.0) return;
+  for (auto& [pid, r] : running) {
+    if (!r.timed_out && std::chrono::duration<double>(Clock::now() - r.start).count() > limit_s) {
+      kill(pid, SIGKILL);
+      r.timed_out = true;
+    }
+  }
+}
 
 // The operand cache the sweep's runs share: DIR/operand_cache, DIR being the sweep directory two levels
 // above a point's (DIR/points/<id>) or one above the shared baseline's (DIR/baseline).
@@ -398,12 +410,13 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
       ++next;
     }
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, progress ? WNOHANG : 0);
+    const pid_t pid = waitpid(-1, &status, progress || args.point_timeout > 0.0 ? WNOHANG : 0);
     if (pid < 0) {
       if (errno == EINTR) continue;
       throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
     }
     if (pid == 0) {
+      kill_overdue(running, args.point_timeout);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (Clock::now() - last_show > std::chrono::milliseconds(500)) {
         show(false);
@@ -418,6 +431,7 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
     const std::string dir = out_dir + "/points/" + p.id;
     PointRecord r;
     r.seconds = std::chrono::duration<double>(Clock::now() - it->second.start).count();
+    const bool timed_out = it->second.timed_out;
     running.erase(it);
     std::string err = tail(read_file(dir + "/stderr.txt"));
     if (err.empty()) fs::remove(dir + "/stderr.txt");
@@ -426,6 +440,7 @@ int run_sweep(const SweepArgs& args, std::ostream& os) {
     } else if (WIFSIGNALED(status)) {
       r.signal = WTERMSIG(status);
       err += (err.empty() ? "" : "\n") + fmt::format("killed by signal {} ({})", r.signal, strsignal(r.signal));
+      if (timed_out) err += fmt::format(": exceeded the point time limit of {} s (--point-timeout)", args.point_timeout);
     }
     r.status = r.exit_code == 0 && fs::exists(dir + "/summary.json") && (!spec.accuracy || fs::exists(dir + "/eval.json"))
                    ? "ok"

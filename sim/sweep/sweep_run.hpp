@@ -24,6 +24,7 @@ struct SweepArgs {
                                // MPI rank and size, sim/sweep/mpi_world.hpp; else all points)
   bool list = false;          // print the points (id and overrides) after validating them; run nothing
   std::string exe;            // the dlasim executable run per point; default: /proc/self/exe
+  double point_timeout = 0.0; // seconds a point may run before it is killed (SIGKILL) and recorded failed; 0: none
 };
 
 // The record of one point (point.json).
