@@ -12,11 +12,11 @@
 
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
-#include "quant/onnx_import.hpp"
 #include "sim/energy/tech.hpp"
 #include "sim/eval/dataset.hpp"
 #include "sim/input_error.hpp"
 #include "sim/report/report.hpp"
+#include "sim/workload/model_layers.hpp"
 
 namespace dlasim::sim {
 
@@ -31,14 +31,6 @@ quant::Tensor image_tensor(const ImageSet& set, int64_t i, const Config& c) {
   t.dims = {1, 1, set.rows, set.cols};
   t.data = preprocess(set, i, c.eval.input_mean, c.eval.input_std);
   return t;
-}
-
-quant::Model load_model(const std::string& path) {
-  try {
-    return quant::load_onnx(path);
-  } catch (const quant::ModelFileError& e) {
-    throw InputError(e.what());
-  }
 }
 
 // Signal and error energy of a quantized value against its float value.

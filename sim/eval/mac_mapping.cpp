@@ -108,6 +108,17 @@ MacMapping map_mac(const quant::Op& op, const std::vector<int64_t>& a, const std
   }
 }
 
+MacMapping map_mac(const quant::Op& op, const quant::Values& values) {
+  const std::vector<int64_t>& a = values.at(op.inputs.at(0)).dims;
+  return op.kind == quant::OpKind::matmul ? map_mac(op, a, values.at(op.inputs.at(1)).dims) : map_mac(op, a);
+}
+
+int64_t fused_relu(const quant::Model& m, const quant::Op& op) {
+  if (op.output == m.output) return -1;
+  const std::vector<std::size_t> readers = m.consumers(op.output);
+  return readers.size() == 1 && m.ops[readers[0]].kind == quant::OpKind::relu ? int64_t(readers[0]) : -1;
+}
+
 std::vector<float> dla_input(const MacMapping& m, const quant::Tensor& a) {
   const hw::ConvShape& s = m.shape;
   std::vector<float> x(s.in_h * s.in_w * s.in_c, 0.0f);

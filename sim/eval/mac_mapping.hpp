@@ -32,6 +32,12 @@ struct MacMapping {
 // The mapping of `op` for inputs of dims `a` (and `b` for matmul). Throws std::invalid_argument naming the op
 // when the DLA cannot run it (unequal strides, shapes that do not fit the op).
 MacMapping map_mac(const quant::Op& op, const std::vector<int64_t>& a, const std::vector<int64_t>& b = {});
+// The same, with the input dims (and matmul's B dims) taken from `values` of a float run of the model.
+MacMapping map_mac(const quant::Op& op, const quant::Values& values);
+
+// Index in m.ops of the Relu that is the only reader of `op`'s output (which is not the graph output): the ReLU the
+// PPU can apply with the layer. -1 when there is none.
+int64_t fused_relu(const quant::Model& m, const quant::Op& op);
 
 // The DLA input matrix [H][W][C] (shape.input_matrix()) of the op's first input.
 std::vector<float> dla_input(const MacMapping& m, const quant::Tensor& a);

@@ -131,18 +131,15 @@ QuantizedModel::QuantizedModel(quant::Model model, const ModelQuant& mq, const h
     if (!quant::is_mac(op.kind)) continue;
     PreparedMac pm;
     pm.op = i;
-    pm.map = op.kind == OpKind::matmul
-                 ? map_mac(op, value_of(first, op.inputs[0], op).dims, value_of(first, op.inputs[1], op).dims)
-                 : map_mac(op, value_of(first, op.inputs[0], op).dims);
+    pm.map = map_mac(op, first);
     pm.out_value = op.output;
-    const std::vector<std::size_t> readers = model_.consumers(op.output);
-    const bool relu_next = op.output != model_.output && readers.size() == 1 && model_.ops[readers[0]].kind == OpKind::relu;
-    if (relu_next) {
+    const int64_t relu = fused_relu(model_, op);
+    if (relu >= 0) {
       // The PPU applies it, or with multipoint the host after adding a channel's points.
       pm.host_relu = multipoint && op.kind != OpKind::matmul;
       pm.relu_fused = !pm.host_relu;
-      skipped_op_[readers[0]] = true;
-      pm.out_value = model_.ops[readers[0]].output;
+      skipped_op_[relu] = true;
+      pm.out_value = model_.ops[relu].output;
     }
     pm.output.spec = read_by_macs_only(model_, pm.out_value) ? mq_.formats.activations : mq_.host;
     pm.info.name = op.name;

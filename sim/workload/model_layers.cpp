@@ -8,13 +8,16 @@
 
 namespace dlasim::sim {
 
-std::vector<LayerSpec> load_model_layers(const std::string& path) {
-  quant::Model model;
+quant::Model load_model(const std::string& path) {
   try {
-    model = quant::load_onnx(path);
+    return quant::load_onnx(path);
   } catch (const quant::ModelFileError& e) {
     throw InputError(e.what());
   }
+}
+
+std::vector<LayerSpec> load_model_layers(const std::string& path) {
+  const quant::Model model = load_model(path);
   quant::Tensor zeros;
   zeros.dims = model.input_dims;
   zeros.data.assign(zeros.numel(), 0.0f);
@@ -25,8 +28,7 @@ std::vector<LayerSpec> load_model_layers(const std::string& path) {
     for (const quant::Op& op : model.ops) {
       if (!quant::is_mac(op.kind)) continue;
       const bool matmul = op.kind == quant::OpKind::matmul;
-      const MacMapping m = matmul ? map_mac(op, v.at(op.inputs[0]).dims, v.at(op.inputs[1]).dims)
-                                  : map_mac(op, v.at(op.inputs[0]).dims);
+      const MacMapping m = map_mac(op, v);
       LayerSpec l;
       l.name = op.name;
       l.shape = m.shape;
@@ -43,9 +45,7 @@ std::vector<LayerSpec> load_model_layers(const std::string& path) {
         }
         l.type = from_softmax ? "attn_pv" : "attn_qk";
       }
-      const std::vector<std::size_t> readers = model.consumers(op.output);
-      l.relu = !matmul && op.output != model.output && readers.size() == 1 &&
-               model.ops[readers[0]].kind == quant::OpKind::relu;
+      l.relu = !matmul && fused_relu(model, op) >= 0;
       layers.push_back(l);
     }
   } catch (const std::invalid_argument& e) {

@@ -8,11 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "quant/model.hpp"
 #include "sim/workload/layer_table.hpp"
 
 namespace dlasim::sim {
 
 // Throws InputError naming the file (and node) when the model cannot be read or an op cannot run on the DLA.
 std::vector<LayerSpec> load_model_layers(const std::string& path);
+
+// quant::load_onnx with its ModelFileError as an InputError (bad input, exit 2).
+quant::Model load_model(const std::string& path);
 
 }  // namespace dlasim::sim
