@@ -26,6 +26,7 @@
 #include "sim/energy/tech.hpp"
 #include "sim/input_error.hpp"
 #include "sim/workload/synthetic.hpp"
+#include "hw/top/simulation.hpp"
 
 namespace dlasim::sim {
 
@@ -558,7 +559,7 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   hw::Dla design_dla("design", design->result.arch, design->jobs, waves.get());
   hw::Dla baseline_dla("baseline", baseline->result.arch, baseline->jobs, waves.get());
   result.timing.quantize_s = clock.lap();
-  sc_core::sc_start();
+  hw::simulate();
   result.timing.simulate_s = clock.lap();
   result.simulated_cycles = hw::to_cycles(sc_core::sc_time_stamp(), hw::clock_period(config.arch.clock_mhz));
   if (waves) write_waveform(*waves, config, options);

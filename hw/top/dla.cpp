@@ -7,6 +7,7 @@
 
 #include "hw/element_fixed.hpp"
 #include "hw/timing.hpp"
+#include "hw/top/simulation.hpp"
 
 namespace dlasim::hw {
 
@@ -142,7 +143,7 @@ void Dla::watchdog() {
                                   block_states());
     // sc_stop() reports "Simulation stopped by user" on stdout as an info; the error is the caller's to show.
     sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-    sc_core::sc_stop();
+    stop_simulation();
     return;
   }
 }

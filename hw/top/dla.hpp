@@ -1,15 +1,16 @@
 // The DLA: controller → DRAM interface → global buffer → PE buffers → vector MAC lanes → per-vector scale
 // unit (when present) → accumulation collector → PPU → DRAM interface, connected by sc_fifo channels of
-// waves (hw/wave.hpp). Runs its list of layer jobs once sc_start() is called; several Dla instances (the
-// design and its 8-bit baseline) can share one elaboration.
+// waves (hw/wave.hpp). Runs its list of layer jobs once simulate() (hw/top/simulation.hpp) is called; several
+// Dla instances (the design and its 8-bit baseline) can share one elaboration.
 //
 // Watchdog (ArchParams::watchdog_cycles > 0): every block marks the completions it schedules
 // (hw/progress.hpp); a process sleeps until watchdog_cycles after the latest mark (re-arming when marks
 // moved on) and ends when the controller has finished every job, so it neither wakes per cycle nor extends
-// the simulation. When the deadline passes with jobs left, it stops the simulation (sc_stop) and keeps a
-// message, watchdog_error(): "watchdog: no progress for N cycles at cycle C (<dla>)" and one line per block
-// with its state (queues, slots and banks occupied, what it waits for). The caller of sc_start() must check
-// it (sim/run.cpp throws it as a std::runtime_error).
+// the simulation. When the deadline passes with jobs left, it stops the simulation (hw/top/simulation.hpp
+// stop_simulation: every thread unwound, then sc_stop) and keeps a message, watchdog_error(): "watchdog: no
+// progress for N cycles at cycle C (<dla>)" and one line per block with its state (queues, slots and banks
+// occupied, what it waits for). The caller of simulate() must check it (sim/run.cpp throws it as a
+// std::runtime_error).
 //
 // Waveforms: given a WaveformRecorder, every block registers its signals under "<dla name>.<block>"
 // (e.g. "design.mac_array.stall_dram") and records them as it runs; the list with units is in

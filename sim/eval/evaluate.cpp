@@ -17,6 +17,7 @@
 #include "sim/input_error.hpp"
 #include "sim/report/report.hpp"
 #include "sim/workload/model_layers.hpp"
+#include "hw/top/simulation.hpp"
 
 namespace dlasim::sim {
 
@@ -76,7 +77,7 @@ SimulatedFigures simulate(const Config& c, const std::string& model_path, const 
   check_tiling(model_path, "baseline", baseline.arch(), bj.jobs);
   hw::Dla design_dla("design", design.arch(), dj.jobs, nullptr);
   hw::Dla baseline_dla("baseline", baseline.arch(), bj.jobs, nullptr);
-  sc_core::sc_start();
+  hw::simulate();
   for (const hw::Dla* dla : {&design_dla, &baseline_dla}) {
     if (!dla->watchdog_error().empty()) throw std::runtime_error(dla->watchdog_error());
   }

@@ -10,6 +10,7 @@
 #include "hw/top/dla.hpp"
 #include "quant/quantize.hpp"
 #include "sim/energy/energy_model.hpp"
+#include "hw/top/simulation.hpp"
 
 namespace dlasim::sim {
 
@@ -96,7 +97,7 @@ std::vector<Table2Row> keller_table2(const Tech& tech) {
   add("INT8", {2.76, 0.36, 0.44, 0.71, 1.05}, 39.1, 32, 8, 0);
   add("INT4", {1.00, 0.18, 0.22, 0.30, 0.60}, 91.1, 64, 4, 0);
   add("INT4-VSQ", {1.01, 0.18, 0.22, 0.30, 0.61}, 95.6, 64, 4, 8);
-  sc_core::sc_start();
+  hw::simulate();
 
   std::vector<Table2Row> rows;
   std::vector<std::array<double, 5>> energies;

@@ -52,6 +52,7 @@
 #include "quant/format.hpp"
 #include "quant/qtensor.hpp"
 #include "quant/quantize.hpp"
+#include "hw/top/simulation.hpp"
 
 namespace {
 
@@ -684,7 +685,7 @@ TEST_CASE("collector+ppu module: INT4 two-level layers, 4 passes per tile set, 1
   st.latency = {6};
   st.hold = {400, 5, 800};  // slower than a tile set's 4 × 40 issue cycles: staging fills, banks come back late
   CollectorPpuBench bench("bench", a, all_waves(layers), layers.size(), 77u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const Model md = check_run(bench, layers);
   CHECK(layers[0].reference.saturations > 20);  // the narrow accumulators clip, and the order matters
@@ -723,7 +724,7 @@ TEST_CASE("collector+ppu module: INT8 per-channel layer through the collector wi
   st.latency = {3};
   st.hold = {500};  // slower than a tile set's 5 × 16 issue cycles: staging fills, banks come back late
   CollectorPpuBench bench("bench", a, all_waves(layers), layers.size(), 88u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const Model md = check_run(bench, layers);
   CHECK(layers[0].reference.saturations > 0);
@@ -764,7 +765,7 @@ TEST_CASE("collector+ppu module: MXFP4 operands (V = 32, E8M0 scales) with fp32 
   st.latency = {4};
   st.hold = {600, 4, 600};  // slower than a tile set's 5 × 16 issue cycles: staging fills, banks come back late
   CollectorPpuBench bench("bench", a, all_waves(layers), layers.size(), 99u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const Model md = check_run(bench, layers);
   CHECK(counter(bench.counters, "pe.collector.saturations") == 0);  // fp32 accumulators do not saturate

@@ -14,6 +14,7 @@
 #include "quant/quantize.hpp"
 #include "sim/run.hpp"
 #include "sim/workload/synthetic.hpp"
+#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 
@@ -97,7 +98,7 @@ TEST_CASE("dla attention: attn_qk and attn_pv with per-vector scales on both ope
   f.arch.scale_product_bits = 8;
   f.arch.acc_bits = 12;  // narrow: sums clip
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   // One dot product per (query, output channel, vector of the head's reduction).
   CHECK(counter(dla, 0, "pe.mac_lane.dot") == 12 * 12 * 3);
   CHECK(counter(dla, 1, "pe.mac_lane.dot") == 12 * 16 * 2);
@@ -112,6 +113,6 @@ TEST_CASE("dla attention: 8-bit baseline with K and Vᵀ per-tensor INT8 on the 
   REQUIRE(f.tensors[0].spec.granularity == quant::Granularity::per_tensor);
   REQUIRE_FALSE(f.arch.has_scale_unit());
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   check_bit_exact(f, dla);
 }

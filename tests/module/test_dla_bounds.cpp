@@ -11,6 +11,7 @@
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
 #include "quant/quantize.hpp"
+#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 
@@ -88,7 +89,7 @@ TEST_CASE("dla bounds: random designs and layers stay bit-exact and above max(co
     c.jobs.push_back(job);
     c.dla = std::make_unique<hw::Dla>(("dla" + std::to_string(n)).c_str(), c.arch, c.jobs);
   }
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   for (const Case& c : cases) {
     const hw::LayerJob& job = c.jobs[0];
     const hw::Dla& dla = *c.dla;

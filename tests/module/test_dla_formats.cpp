@@ -17,6 +17,7 @@
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
 #include "quant/quantize.hpp"
+#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 
@@ -190,7 +191,7 @@ TEST_CASE("dla formats: MXFP4 x MXFP4 (V = 32, E8M0) runs bit-exact in passes un
   Fixture f(mx, mx, 32);
   f.add_pair(40, 11);  // Cg = 40 = 32 + 8: a partial last vector
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   // Per vector: 32 · 4 bits + an 8-bit E8M0 scale.
   CHECK(dla.plans()[0].weight_bits == uint64_t(12 * 9 * 2) * (32 * 4 + 8));
   check_layers(f, dla);
@@ -202,7 +203,7 @@ TEST_CASE("dla formats: NVFP4 x NVFP4 (V = 16, E4M3 x fp32 per tensor) runs bit-
   Fixture f(nv, nv, 16);
   f.add_pair(20, 21);  // Cg = 20 = 16 + 4
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   REQUIRE(f.jobs[0].weights->coarse_scales.size() == 1);
   REQUIRE(f.jobs[0].output.coarse_scale > 0.0f);
   check_layers(f, dla);
@@ -215,7 +216,7 @@ TEST_CASE("dla formats: MXINT8 x MXINT8 (V = 32) runs bit-exact in passes under 
   f.arch.weight_buffer_kib = 0.25;  // 8-bit elements: 16 per 128-bit row, 2 rows per vector
   f.add_pair(40, 31);
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   check_layers(f, dla);
 }
 
@@ -225,7 +226,7 @@ TEST_CASE("dla formats: MXFP6 E3M2 weights x MXFP6 E2M3 activations run bit-exac
   f.arch.weight_buffer_kib = 0.25;  // 6-bit elements: 21 per 128-bit row, 2 rows per vector
   f.add_pair(36, 41);
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   check_layers(f, dla);
 }
 
@@ -235,7 +236,7 @@ TEST_CASE("dla formats: INT4 with fp32 per-vector scales (V = 16) runs bit-exact
   Fixture f(v16, v16, 16);
   f.add_pair(20, 51);
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   // Per vector: 16 · 4 bits + a 32-bit fp32 scale.
   CHECK(dla.plans()[0].weight_bits == uint64_t(12 * 9 * 2) * (16 * 4 + 32));
   check_layers(f, dla);
@@ -250,7 +251,7 @@ TEST_CASE("dla formats: per-channel INT8 weights x MXFP4 activations (one floati
   f.arch.weight_buffer_kib = 0.25;  // 8-bit weights: 16 elements per 128-bit row, 2 rows per vector
   f.add_pair(40, 61);
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   check_layers(f, dla);
 }
 

@@ -12,6 +12,7 @@
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
 #include "quant/quantize.hpp"
+#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 
@@ -111,7 +112,7 @@ TEST_CASE("dla grouped: depthwise and grouped VS-Quant layers are bit-exact at t
   f.arch.scale_product_bits = 8;
   f.arch.acc_bits = 14;  // narrow: the grouped layer's sums clip
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   // dw: 24 one-lane channel blocks × 8 pixel blocks = 192 tiles, 96 waves of 9 taps × 1 vector × depth 8.
   // g2: per group channel blocks of 4, 4, 2 lanes × pixel blocks of 8 and 1 = 12 tiles, 6 waves of
@@ -139,7 +140,7 @@ TEST_CASE("dla grouped: INT8 baseline on one collector bank serialises waves, bi
   f.arch.acc_bits = 16;
   REQUIRE_FALSE(f.arch.has_scale_unit());
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   // Per wave: steps + MAC and collector latencies (2 + 1) + PPU busy cycles, then the PPU latency (4).
   // dw: PPU busy ⌈1 lane × 8 pixels / 4⌉ = 2. g2: PPU busy 8, 8, 4 for the channel blocks of 4, 4, 2

@@ -13,6 +13,7 @@
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
 #include "quant/quantize.hpp"
+#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 
@@ -115,7 +116,7 @@ TEST_CASE("dla memory: DRAM latency with unlimited bandwidth adds it once before
   f.arch.dram_latency_cycles = 50;  // below one pass (9 taps × 3 vectors × 5 = 135 cycles): prefetch hides it
   f.add("conv", {6, 6, 20, 12, 3, 3, 1, 1}, 0.05f, 7);
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   const uint64_t ideal = ideal_cycles(f.jobs[0], f.arch);
   CHECK(ideal == 12 * 135 + 4 + 2 + 4);
   CHECK(dla.results()[0].cycles == ideal + 2 * 50);
@@ -151,7 +152,7 @@ TEST_CASE("dla memory: a memory-bound fully connected layer runs at the DRAM ban
   const std::vector<hw::LayerJob> job_full{f.jobs[0]}, job_half{f.jobs[1]};
   hw::Dla full_dla("full", f.arch, job_full);
   hw::Dla half_dla("half", half, job_half);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   cycles[0] = full_dla.results()[0].cycles;
   cycles[1] = half_dla.results()[0].cycles;
   const uint64_t bound_full = memory_bound(job_full[0], f.arch), bound_half = memory_bound(job_half[0], half);
@@ -185,7 +186,7 @@ TEST_CASE("dla memory: without double buffering each pass loads, then computes; 
   single.double_buffering = false;
   hw::Dla double_dla("double", f.arch, f.jobs);
   hw::Dla single_dla("single", single, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   // Single slot: pass k's transfer starts when pass k-1 has issued: Σ (transfer + issue) + drain.
   uint64_t serial = 0, transfers = 0;
   for (const hw::WavePtr& w : hw::plan_waves(f.jobs[0], 0, single, hw::plan_tiling(f.jobs[0], single))) {
@@ -210,7 +211,7 @@ TEST_CASE("dla memory: a small weight buffer cuts the reduction into passes that
   f.arch.scale_product_bits = 8;
   f.add("conv", {6, 6, 40, 12, 3, 3, 1, 1}, 0.05f, 3);  // 9 taps × 5 vectors = 45 steps
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   const hw::TilingPlan& plan = dla.plans()[0];
   // Slot = half of 8 rows = 4 rows = 1 row per lane = 4 vectors of 4 × 8 + 4 bits (2 per 128-bit row... of
   // 32 elements = 4 vectors of 8).

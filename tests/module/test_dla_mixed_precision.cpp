@@ -10,6 +10,7 @@
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
 #include "quant/quantize.hpp"
+#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 
@@ -56,7 +57,7 @@ TEST_CASE("dla mixed precision: an INT8 layer on INT4-VSQ lanes takes 4x the iss
   REQUIRE(hw::precision_steps(jobs[1], a) == 4);
   REQUIRE_FALSE(hw::layer_arch(jobs[1], a).has_scale_unit());
   hw::Dla dla("dla", a, jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const auto counter = [&](std::size_t layer, const std::string& name) {
     const auto& d = dla.counters().decls();

@@ -7,6 +7,7 @@
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
 #include "quant/quantize.hpp"
+#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 
@@ -64,7 +65,7 @@ constexpr uint64_t kPpuLatency = 4;
 TEST_CASE("dla timing: ideal pipeline equals the closed form including fill and drain") {
   Fixture f(/*banks=*/8, /*ppu_outputs_per_cycle=*/1024);
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   // Waves stream back to back; the last one drains through the latencies, one PPU cycle and its latency.
   const uint64_t expected = kWaves * kSteps + kLatencies + 1 + kPpuLatency;
   REQUIRE(dla.results()[0].cycles == expected);
@@ -77,7 +78,7 @@ TEST_CASE("dla timing: ideal pipeline equals the closed form including fill and 
 TEST_CASE("dla timing: one collector bank serialises waves and the stall cycles are counted") {
   Fixture f(/*banks=*/1, /*ppu_outputs_per_cycle=*/4);
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   // Each wave waits until the PPU has drained the previous one: steps + latencies + PPU busy cycles,
   // with PPU busy = ceil(4 lanes × 5 pixels / 4 per cycle) = 5.
   const uint64_t ppu_busy = 5;

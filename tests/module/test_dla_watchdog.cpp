@@ -12,6 +12,7 @@
 #include "hw/timing.hpp"
 #include "hw/top/dla.hpp"
 #include "quant/quantize.hpp"
+#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 
@@ -69,7 +70,7 @@ TEST_CASE("dla watchdog: a DLA whose DRAM stops serving reads is stopped within 
   f.arch.watchdog_cycles = 5000;
   f.arch.fault_stall_dram_after_bytes = 1;  // the first pass's read goes through, the second never does
   hw::Dla dla("dla", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   const std::string& msg = dla.watchdog_error();
   REQUIRE(!msg.empty());
   // The last completion is the first pass through the pipeline (DRAM latency 100 + transfer + 135 issue
@@ -114,7 +115,7 @@ TEST_CASE("dla watchdog: DRAM gaps longer than the watchdog are progress, the wa
   unwatched.watchdog_cycles = 0;
   hw::Dla watched_dla("watched", f.arch, f.jobs);
   hw::Dla unwatched_dla("unwatched", unwatched, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   CHECK(watched_dla.watchdog_error().empty());
   for (std::size_t l = 0; l < f.jobs.size(); ++l) {
     CAPTURE(l);

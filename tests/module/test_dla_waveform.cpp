@@ -23,6 +23,7 @@
 #include "hw/trace/waveform.hpp"
 #include "quant/quantize.hpp"
 #include "tests/support/vcd_reader.hpp"
+#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 
@@ -130,7 +131,7 @@ TEST_CASE("dla waveform: the VCD's stall and issue intervals are the counters' c
   hw::WaveformRecorder waves(0, kLast);
   hw::Dla recorded("recorded", f.arch, f.jobs, &waves);
   hw::Dla plain("plain", f.arch, f.jobs);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   // Same timing and counters with and without the recorder; outputs still bit-exact.
   for (std::size_t l = 0; l < f.jobs.size(); ++l) {
@@ -229,7 +230,7 @@ TEST_CASE("dla waveform: a window in the middle of a run starts with the values 
   hw::WaveformRecorder whole_waves(0, 100'000), window_waves(kFirst, kLast);
   hw::Dla whole("whole", f.arch, f.jobs, &whole_waves);
   hw::Dla window("window", f.arch, f.jobs, &window_waves);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
   REQUIRE(total_cycles(whole) > kLast + 100);
   REQUIRE(total_cycles(window) == total_cycles(whole));
 

@@ -31,6 +31,7 @@
 #include "hw/wave.hpp"
 #include "quant/qtensor.hpp"
 #include "quant/quantize.hpp"
+#include "hw/top/simulation.hpp"
 
 namespace {
 
@@ -451,7 +452,7 @@ TEST_CASE("mac+scale module: per-vector INT4 conv with rounded scale product mat
   st.driver_long_max_cycles = 150;
   st.bank_hold_max_cycles = 200;   // sometimes longer than two waves: the MAC array waits for a bank
   Bench bench("bench", a, waves, 7u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const int64_t stall_cycles = check_timing(bench, true);
   const Coverage cov = check_values(pb, waves, true, kShift, kWidth);
@@ -500,7 +501,7 @@ TEST_CASE("mac+scale module: per-vector INT4 activations with per-channel weight
   st.driver_max_cycles = 5;
   st.bank_hold_max_cycles = 5;
   Bench bench("bench", a, waves, 3u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   check_timing(bench, true);
   const Coverage cov = check_values(pb, waves, true, kShift, kWidth);
@@ -538,7 +539,7 @@ TEST_CASE("mac+scale module: per-channel INT8 weights and per-tensor INT8 activa
   st.driver_long_max_cycles = 60;
   st.bank_hold_max_cycles = 100;
   Bench bench("bench", a, waves, 11u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   check_timing(bench, false);
   const Coverage cov = check_values(pb, waves, false, 0, 0);
@@ -591,7 +592,7 @@ TEST_CASE("mac+scale module: grouped conv (G = 4, Cg = 6 < V = 8, Kg = 3 < lanes
   st.driver_long_max_cycles = 80;
   st.bank_hold_max_cycles = 100;
   Bench bench("bench", a, waves, 17u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const int64_t stall_cycles = check_timing(bench, true);
   const Coverage cov = check_values(pb, waves, true, kShift, kWidth);
@@ -631,7 +632,7 @@ TEST_CASE("mac+scale module: depthwise conv (G = C = K = 10) with INT8 operands 
   st.driver_max_cycles = 4;
   st.bank_hold_max_cycles = 60;
   Bench bench("bench", a, waves, 23u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   check_timing(bench, false);
   const Coverage cov = check_values(pb, waves, false, 0, 0);

@@ -49,6 +49,7 @@
 #include "hw/wave.hpp"
 #include "quant/qtensor.hpp"
 #include "quant/quantize.hpp"
+#include "hw/top/simulation.hpp"
 
 namespace {
 
@@ -514,7 +515,7 @@ TEST_CASE("memory module: DRAM interface alone serves planned reads and output w
   st.long_every = 8;
   st.long_max = 400;
   MemoryBench bench("bench", a, waves, synthetic_writes(3, 15, 5), false, 101u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const Model md = check_run(bench, {12, 1}, {});
   // What the seeds exercised: a queue at the channel both ways, reads with nothing to fetch, the sink's
@@ -542,7 +543,7 @@ TEST_CASE("memory module: DRAM interface alone at a fractional bandwidth of 2.5 
   st.long_every = 10;
   st.long_max = 2000;
   MemoryBench bench("bench", a, waves, synthetic_writes(2, 20, 6), false, 202u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const Model md = check_run(bench, {5, 2}, {});
   CHECK(md.reads_queued > 10);
@@ -561,7 +562,7 @@ TEST_CASE("memory module: DRAM interface alone with unlimited bandwidth (0): no 
   st.write_gap_max = 6;
   st.hold_max = 6;
   MemoryBench bench("bench", a, waves, synthetic_writes(3, 10, 7), false, 303u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const Model md = check_run(bench, {}, {});
   CHECK(md.busy_cycles == 0);
@@ -596,7 +597,7 @@ TEST_CASE("memory module: DRAM → global buffer → PE buffers under random sta
   st.long_every = 6;
   st.long_max = 300;
   MemoryBench bench("bench", a, waves, synthetic_writes(2, 20, 8), true, 404u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const Model md = check_run(bench, {16, 1}, {6, 1});
   // Both bounds of the operands (global-buffer transfer, busiest PE's writes) occur, and back-pressure from
@@ -623,7 +624,7 @@ TEST_CASE("memory module: DRAM → global buffer → PE buffers with unlimited b
   st.write_gap_max = 10;
   st.hold_max = 4;
   MemoryBench bench("bench", a, waves, synthetic_writes(1, 10, 9), true, 505u, st);
-  sc_core::sc_start();
+  dlasim::hw::simulate();
 
   const Model md = check_run(bench, {}, {});
   // Nothing takes cycles but the latency: the operands are ready when the PE buffers take the pass, which is
