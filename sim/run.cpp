@@ -13,20 +13,20 @@
 #include <fmt/format.h>
 #include <systemc>
 
+#include "hw/ctrl/tiling.hpp"
 #include "hw/element_fixed.hpp"
 #include "hw/reference.hpp"
 #include "hw/timing.hpp"
-#include "hw/ctrl/tiling.hpp"
 #include "hw/top/dla.hpp"
+#include "hw/top/simulation.hpp"
 #include "hw/trace/waveform.hpp"
 #include "quant/quantize.hpp"
 #include "quant/stats.hpp"
 #include "sim/config/operand_format.hpp"
-#include "sim/operand_cache.hpp"
 #include "sim/energy/tech.hpp"
 #include "sim/input_error.hpp"
+#include "sim/operand_cache.hpp"
 #include "sim/workload/synthetic.hpp"
-#include "hw/top/simulation.hpp"
 
 namespace dlasim::sim {
 

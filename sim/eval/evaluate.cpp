@@ -12,12 +12,12 @@
 
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
+#include "hw/top/simulation.hpp"
 #include "sim/energy/tech.hpp"
 #include "sim/eval/dataset.hpp"
 #include "sim/input_error.hpp"
 #include "sim/report/report.hpp"
 #include "sim/workload/model_layers.hpp"
-#include "hw/top/simulation.hpp"
 
 namespace dlasim::sim {
 

@@ -8,9 +8,9 @@
 #include <systemc>
 
 #include "hw/top/dla.hpp"
+#include "hw/top/simulation.hpp"
 #include "quant/quantize.hpp"
 #include "sim/energy/energy_model.hpp"
-#include "hw/top/simulation.hpp"
 
 namespace dlasim::sim {
 

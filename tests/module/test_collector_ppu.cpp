@@ -48,11 +48,11 @@
 #include "hw/ppu/ppu.hpp"
 #include "hw/reference.hpp"
 #include "hw/timing.hpp"
+#include "hw/top/simulation.hpp"
 #include "hw/wave.hpp"
 #include "quant/format.hpp"
 #include "quant/qtensor.hpp"
 #include "quant/quantize.hpp"
-#include "hw/top/simulation.hpp"
 
 namespace {
 

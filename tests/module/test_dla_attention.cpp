@@ -11,10 +11,10 @@
 
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
+#include "hw/top/simulation.hpp"
 #include "quant/quantize.hpp"
 #include "sim/run.hpp"
 #include "sim/workload/synthetic.hpp"
-#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 

@@ -11,8 +11,8 @@
 #include "hw/ctrl/tiling.hpp"
 #include "hw/reference.hpp"
 #include "hw/top/dla.hpp"
-#include "quant/quantize.hpp"
 #include "hw/top/simulation.hpp"
+#include "quant/quantize.hpp"
 
 using namespace dlasim;
 

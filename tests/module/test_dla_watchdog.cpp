@@ -7,12 +7,13 @@
 #include <deque>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "hw/reference.hpp"
 #include "hw/timing.hpp"
 #include "hw/top/dla.hpp"
-#include "quant/quantize.hpp"
 #include "hw/top/simulation.hpp"
+#include "quant/quantize.hpp"
 
 using namespace dlasim;
 
@@ -60,6 +61,17 @@ struct Fixture {
   }
 };
 
+// The names of the thread processes under `objects` that have not terminated.
+void live_threads(const std::vector<sc_core::sc_object*>& objects, std::vector<std::string>& names) {
+  for (sc_core::sc_object* object : objects) {
+    const sc_core::sc_process_handle process(object);
+    if (process.valid() && process.proc_kind() == sc_core::SC_THREAD_PROC_ && !process.terminated()) {
+      names.push_back(object->name());
+    }
+    live_threads(object->get_child_objects(), names);
+  }
+}
+
 uint64_t now_cycles(const hw::ArchParams& a) { return hw::to_cycles(sc_core::sc_time_stamp(), hw::clock_period(a.clock_mhz)); }
 
 }  // namespace
@@ -103,6 +115,11 @@ TEST_CASE("dla watchdog: a DLA whose DRAM stops serving reads is stopped within 
   CHECK(msg.find("\n  dla.ppu: banks queued 0, outputs staged 40 (layer 0), outputs pending write 0 B, waiting "
                  "for a complete collector bank") != std::string::npos);
   CHECK(dla.results()[0].output.codes.empty());
+  // Every thread was killed and unwound before sc_stop (hw::stop_simulation): none is left suspended, holding
+  // waves in locals that SystemC would free with its stack without destroying them.
+  std::vector<std::string> live;
+  live_threads(sc_core::sc_get_top_level_objects(), live);
+  CHECK(live == std::vector<std::string>{});
 }
 
 TEST_CASE("dla watchdog: DRAM gaps longer than the watchdog are progress, the watchdog never fires and changes "

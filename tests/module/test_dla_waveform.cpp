@@ -20,10 +20,10 @@
 #include "hw/reference.hpp"
 #include "hw/timing.hpp"
 #include "hw/top/dla.hpp"
+#include "hw/top/simulation.hpp"
 #include "hw/trace/waveform.hpp"
 #include "quant/quantize.hpp"
 #include "tests/support/vcd_reader.hpp"
-#include "hw/top/simulation.hpp"
 
 using namespace dlasim;
 

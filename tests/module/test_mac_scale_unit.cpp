@@ -28,10 +28,10 @@
 #include "hw/pe/mac_array.hpp"
 #include "hw/scale/scale_unit.hpp"
 #include "hw/timing.hpp"
+#include "hw/top/simulation.hpp"
 #include "hw/wave.hpp"
 #include "quant/qtensor.hpp"
 #include "quant/quantize.hpp"
-#include "hw/top/simulation.hpp"
 
 namespace {
 

@@ -46,10 +46,10 @@
 #include "hw/memory/dram_interface.hpp"
 #include "hw/memory/global_buffer.hpp"
 #include "hw/timing.hpp"
+#include "hw/top/simulation.hpp"
 #include "hw/wave.hpp"
 #include "quant/qtensor.hpp"
 #include "quant/quantize.hpp"
-#include "hw/top/simulation.hpp"
 
 namespace {
 
