@@ -1,4 +1,4 @@
-# The bad-input corpus: one bad_input() per case (CMakeLists.txt defines it; check.cmake runs it).
+# The bad-input corpus: one bad_input() per case (CMakeLists.txt defines it; tests/cli/expect.cmake runs it).
 #   bad_input("<category>: <what>" <exit code> ARGS "<dlasim arguments>" STDERR "<regex>" ABSENT <path>)
 # ${BAD_IN} is this directory; "<out>" is a fresh output path of the case that must not exist after the run.
 # Commands run in the source directory. Exit code 2 = bad input (README.md "Exit codes").

@@ -1,24 +1,48 @@
-# Runs ARGS (a ;-list, first element the program) in WORKDIR and checks the exit code EXPECT_CODE and,
-# when given, that stderr/stdout match EXPECT_STDERR/EXPECT_STDOUT, that ABSENT does not exist and that
-# EXPECT_FILE matches EXPECT_FILE_REGEX (EXPECT_FILE is removed first, so it must be written by this run).
+# Runs ARGS (a ;-list, first element the program) in WORKDIR and checks that
+#   - it exited (a signal is reported by CMake as text, e.g. "Segmentation fault": a failure) with EXPECT_CODE,
+#   - stdout/stderr carry no crash marker (terminate called, Segmentation, AddressSanitizer, core dumped, ...),
+#   - with EXPECT_ERROR_CLASS set: stderr has the classified error prefix "dlasim: config error: " or
+#     "dlasim: input error: " (the bad-input corpus, tests/bad_inputs/),
+#   - stderr/stdout match EXPECT_STDERR/EXPECT_STDOUT when given,
+#   - ABSENT (removed before the run) does not exist afterwards: nothing half-written,
+#   - EXPECT_FILE (removed before the run, so this run must write it) matches EXPECT_FILE_REGEX.
 separate_arguments(cmd UNIX_COMMAND "${ARGS}")
-if(DEFINED EXPECT_FILE)
-  file(REMOVE "${EXPECT_FILE}")
-endif()
+foreach(fresh ABSENT EXPECT_FILE)
+  if(DEFINED ${fresh})
+    file(REMOVE_RECURSE "${${fresh}}")
+  endif()
+endforeach()
 execute_process(COMMAND ${cmd} WORKING_DIRECTORY "${WORKDIR}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(report "command: ${ARGS}\nexit: ${rc}\nstdout:\n${out}\nstderr:\n${err}")
+if(NOT rc MATCHES "^[0-9]+$")
+  message(FATAL_ERROR "crashed (not an exit code)\n${report}")
+endif()
+foreach(marker "terminate called" "Segmentation" "AddressSanitizer" "LeakSanitizer" "UndefinedBehaviorSanitizer"
+               "runtime error:" "core dumped" "Aborted" "Assertion")
+  string(FIND "${err}${out}" "${marker}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "crash marker '${marker}' in the output\n${report}")
+  endif()
+endforeach()
 if(NOT "${rc}" STREQUAL "${EXPECT_CODE}")
-  message(FATAL_ERROR "expected exit code ${EXPECT_CODE}, got ${rc}\nstdout:\n${out}\nstderr:\n${err}")
+  message(FATAL_ERROR "expected exit code ${EXPECT_CODE}, got ${rc}\n${report}")
+endif()
+if(EXPECT_ERROR_CLASS AND NOT err MATCHES "dlasim: (config|input) error: ")
+  message(FATAL_ERROR "stderr has no 'dlasim: config error: ' or 'dlasim: input error: ' message\n${report}")
 endif()
 if(DEFINED EXPECT_STDERR AND NOT err MATCHES "${EXPECT_STDERR}")
-  message(FATAL_ERROR "stderr does not match '${EXPECT_STDERR}':\n${err}")
+  message(FATAL_ERROR "stderr does not match '${EXPECT_STDERR}'\n${report}")
 endif()
 if(DEFINED EXPECT_STDOUT AND NOT out MATCHES "${EXPECT_STDOUT}")
-  message(FATAL_ERROR "stdout does not match '${EXPECT_STDOUT}':\n${out}")
+  message(FATAL_ERROR "stdout does not match '${EXPECT_STDOUT}'\n${report}")
 endif()
 if(DEFINED ABSENT AND EXISTS "${ABSENT}")
-  message(FATAL_ERROR "${ABSENT} exists but the run failed: nothing may be written")
+  message(FATAL_ERROR "${ABSENT} exists but the run failed: nothing may be written\n${report}")
 endif()
 if(DEFINED EXPECT_FILE)
+  if(NOT EXISTS "${EXPECT_FILE}")
+    message(FATAL_ERROR "${EXPECT_FILE} was not written\n${report}")
+  endif()
   file(READ "${EXPECT_FILE}" content)
   if(NOT content MATCHES "${EXPECT_FILE_REGEX}")
     message(FATAL_ERROR "${EXPECT_FILE} does not match '${EXPECT_FILE_REGEX}':\n${content}")
