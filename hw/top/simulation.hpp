@@ -5,7 +5,7 @@
 // the destructors of its locals (waves, pass lists) never run. And its coroutine switches (QuickThreads)
 // leave AddressSanitizer believing that the main stack is the last thread's, so that ASan cannot unpoison the
 // main stack when sc_main throws afterwards and reports false stack errors. These two functions close both
-// gaps; without sanitizers the second costs nothing.
+// gaps; built without ASan, simulate() is sc_start().
 #pragma once
 
 namespace dlasim::hw {
