@@ -563,15 +563,7 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   result.timing.simulate_s = clock.lap();
   result.simulated_cycles = hw::to_cycles(sc_core::sc_time_stamp(), hw::clock_period(config.arch.clock_mhz));
   if (waves) write_waveform(*waves, config, options);
-  for (const hw::Dla* dla : {&design_dla, &baseline_dla}) {
-    if (!dla->watchdog_error().empty()) throw std::runtime_error(dla->watchdog_error());
-  }
-  for (const hw::LayerResult& r : design_dla.results()) {
-    if (r.output.codes.empty()) throw std::runtime_error("simulation ended before every layer of the design finished");
-  }
-  for (const hw::LayerResult& r : baseline_dla.results()) {
-    if (r.output.codes.empty()) throw std::runtime_error("simulation ended before every layer of the baseline finished");
-  }
+  hw::check_finished({&design_dla, &baseline_dla});
   evaluate(*design, design_dla, fl, tech, options.reference_path);
   if (options.with_baseline) evaluate(*baseline, baseline_dla, fl, tech, options.reference_path);
   result.timing.check_s = clock.lap();

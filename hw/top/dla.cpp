@@ -165,4 +165,17 @@ std::string Dla::block_states() const {
   return out;
 }
 
+void check_finished(std::initializer_list<const Dla*> dlas) {
+  for (const Dla* dla : dlas) {
+    if (!dla->watchdog_error().empty()) throw std::runtime_error(dla->watchdog_error());
+  }
+  for (const Dla* dla : dlas) {
+    for (const LayerResult& r : dla->results()) {
+      if (r.output.codes.empty()) {
+        throw std::runtime_error(fmt::format("simulation ended before every layer of the {} finished", dla->name()));
+      }
+    }
+  }
+}
+
 }  // namespace dlasim::hw

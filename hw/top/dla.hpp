@@ -9,8 +9,7 @@
 // the simulation. When the deadline passes with jobs left, it stops the simulation (hw/top/simulation.hpp
 // stop_simulation: every thread unwound, then sc_stop) and keeps a message, watchdog_error(): "watchdog: no
 // progress for N cycles at cycle C (<dla>)" and one line per block with its state (queues, slots and banks
-// occupied, what it waits for). The caller of simulate() must check it (sim/run.cpp throws it as a
-// std::runtime_error).
+// occupied, what it waits for). The caller of simulate() must check it (check_finished below throws it).
 //
 // Waveforms: given a WaveformRecorder, every block registers its signals under "<dla name>.<block>"
 // (e.g. "design.mac_array.stall_dram") and records them as it runs; the list with units is in
@@ -18,6 +17,7 @@
 // wave and block.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -93,5 +93,10 @@ class Dla : public sc_core::sc_module {
   AccumulationCollector collector_;
   Ppu ppu_;
 };
+
+// After the one simulation of `dlas`: throws std::runtime_error with the first watchdog message when a watchdog
+// stopped it (its stop leaves every DLA unfinished, so it comes first), else "simulation ended before every
+// layer of the <dla> finished" when a job of one of them has no output.
+void check_finished(std::initializer_list<const Dla*> dlas);
 
 }  // namespace dlasim::hw
