@@ -6,6 +6,16 @@
 
 namespace dlasim::hw {
 
+// Data gating of the datapath (sim/config: arch.gating; docs/architecture.md, "Gating"). Values never change;
+// only which actions switch, and so what is counted and priced.
+enum class Gating {
+  none,        // every busy lane-step switches its dot product, scale multiplies and accumulate
+  accumulate,  // zero detectors per lane: a zero dot or scale product isolates the dot × scale multiplier, a zero
+               // partial sum skips the accumulator read-modify-write
+  lane,        // accumulate + a zero flag per buffered vector and operand isolation of every multiplier: an
+               // all-zero weight or activation vector holds the lane, a zero element holds its multiplier
+};
+
 struct ArchParams {
   double clock_mhz = 1000.0;       // MHz; sets the simulated clock period
   int pes = 4;                     // processing elements (each works on its own tile)
@@ -13,7 +23,8 @@ struct ArchParams {
   int vector_size = 16;            // V: elements per vector dot product
   int collector_depth = 16;        // accumulators per lane (output pixels per tile)
   int collector_banks = 2;         // collector banks (one accumulating while others drain to the PPU)
-  int acc_bits = 32;               // saturating accumulator width, two's complement
+  int acc_bits = 32;               // saturating accumulator width, two's complement (resolved: never `auto`)
+  Gating gating = Gating::none;
   int weight_bits = 8;             // N_w
   int act_bits = 8;                // N_a
   int weight_scale_bits = 0;       // M_w; 0 = weights not per-vector scaled
@@ -65,6 +76,12 @@ struct ArchParams {
     while ((1 << log2v) < vector_size) ++log2v;
     return weight_bits + act_bits + log2v;
   }
+  // Bits of a partial sum entering the collector: the dot product times the (rounded) integer scale product.
+  int psum_bits() const { return dot_bits() + (has_scale_unit() && !float_scales ? scale_product_width() : 0); }
+  // Zero detectors on scale product, dot product and partial sum (Gating::accumulate and Gating::lane).
+  bool gates_accumulate() const { return gating != Gating::none; }
+  // Zero vector flags and operand isolation of the lane's multipliers (Gating::lane).
+  bool gates_lane() const { return gating == Gating::lane; }
   int64_t peak_macs_per_cycle() const { return int64_t{pes} * lanes * vector_size; }
   // Global-buffer read bandwidth towards the PE buffers in bytes/cycle (0 = unlimited).
   double gbuf_bytes_per_cycle() const { return double(gbuf_banks) * gbuf_bank_bytes_per_cycle; }

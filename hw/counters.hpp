@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dlasim::hw {
@@ -24,8 +25,9 @@ using CounterId = std::size_t;
 
 class Counters {
  public:
-  // Registers a counter; throws std::logic_error if the name is already registered.
-  CounterId add(std::string name, std::string unit, std::string description, CounterKind kind);
+  // Registers the counter `name` of the catalogue (hw/counter_catalogue.hpp), which gives its unit, kind and
+  // description; throws std::logic_error if the name is not in the catalogue or already registered.
+  CounterId add(std::string_view name);
   void inc(CounterId id, uint64_t n = 1) { values_[id] += n; }
   const std::vector<CounterDecl>& decls() const { return decls_; }
   const std::vector<uint64_t>& values() const { return values_; }

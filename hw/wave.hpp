@@ -66,6 +66,7 @@ struct Wave {
   uint64_t gbuf_read_bits = 0;       // global buffer → PE buffers (multicast data counted once)
   uint64_t wbuf_write_bits = 0;      // summed over PEs
   uint64_t ibuf_write_bits = 0;      // summed over PEs
+  uint64_t zero_vector_steps = 0;    // busy lane-steps with an all-zero weight or activation vector (MAC array)
   int64_t fill_entries = 0;          // rows written into the busiest PE's weight + input buffer
   int slot = -1;                     // PE buffer slot (double buffering) holding this pass's operands
   sc_core::sc_time issued_at;        // the controller sent it (after claiming its slot)

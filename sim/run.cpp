@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <systemc>
 
+#include "hw/arith.hpp"
 #include "hw/ctrl/tiling.hpp"
 #include "hw/element_fixed.hpp"
 #include "hw/reference.hpp"
@@ -42,7 +43,34 @@ hw::ArchParams fault_injected(hw::ArchParams p) {
   return p;
 }
 
-hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
+// Accumulator bits no layer of `layers` can overflow on `p` (ArchConfig::acc_bits = auto): per layer, the partial
+// sum of its elements (wider layers run in precision sub-steps, whose shifted sum is the full-width dot product)
+// times the scale product when its operands carry integer scale codes, summed over taps · ceil(Cg / V) lane
+// steps. Floating-scale designs accumulate in fp32: 32 bits of registers.
+int auto_acc_bits(const hw::ArchParams& p, const DesignQuant& dq, const std::vector<LayerSpec>& layers, bool overrides) {
+  if (p.float_scales) return 32;
+  int bits = p.psum_bits();  // at least one partial sum
+  for (const LayerSpec& l : layers) {
+    const DesignQuant q = overrides ? layer_quant(dq, l, p.vector_size) : dq;
+    hw::ArchParams lp = p;
+    lp.weight_bits = std::max(p.weight_bits, q.weights.bits());
+    lp.act_bits = std::max(p.act_bits, q.activations.bits());
+    const bool codes = q.weights.granularity == quant::Granularity::per_vector ||
+                       q.activations.granularity == quant::Granularity::per_vector;
+    const int psum = codes ? lp.psum_bits() : lp.dot_bits();
+    const int64_t steps = l.shape.taps() * ((l.shape.group_in_c() + p.vector_size - 1) / p.vector_size);
+    int log2_steps = 0;
+    while ((int64_t{1} << log2_steps) < steps) ++log2_steps;
+    bits = std::max(bits, psum + log2_steps);
+  }
+  return std::min(bits, 62);
+}
+
+hw::Gating gating_of(const std::string& name) {
+  return name == "lane" ? hw::Gating::lane : name == "accumulate" ? hw::Gating::accumulate : hw::Gating::none;
+}
+
+hw::ArchParams arch_for(const Config& c, const DesignQuant& q, const std::vector<LayerSpec>& layers, bool overrides) {
   const ArchConfig& a = c.arch;
   hw::ArchParams p;
   p.clock_mhz = a.clock_mhz;
@@ -51,7 +79,7 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   p.vector_size = a.vector_size;
   p.collector_depth = a.collector_depth;
   p.collector_banks = a.collector_banks;
-  p.acc_bits = a.acc_bits;
+  p.gating = gating_of(a.gating);
   p.weight_bits = q.weights.bits();
   p.act_bits = q.activations.bits();
   p.weight_scale_bits = q.weights.vector_scale_storage_bits();
@@ -80,6 +108,7 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q) {
   p.dram_bytes_per_cycle = a.dram_bytes_per_cycle;
   p.dram_latency_cycles = a.dram_latency_cycles;
   p.watchdog_cycles = a.watchdog_cycles;
+  p.acc_bits = a.acc_bits > 0 ? a.acc_bits : auto_acc_bits(p, q, layers, overrides);
   return p;
 }
 
@@ -425,8 +454,21 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
                                            s.memory_bound_cycles));
     }
     s.utilisation = double(s.macs) / (double(s.cycles) * r.arch.peak_macs_per_cycle());
-    const Breakdown e = model.energy(decls, sim.counters);
+    const Breakdown e = model.energy(decls, sim.counters, sim.cycles);
     s.energy_pj = e.total;
+    s.energy_by_component = e.by_component;
+    const auto count = [&](const std::string& name) {  // 0 for a block the design does not have (scale unit)
+      for (std::size_t c = 0; c < decls.size(); ++c) {
+        if (decls[c].name == name) return sim.counters[c];
+      }
+      return uint64_t{0};
+    };
+    s.lane_steps = count("pe.activity.lane_steps");
+    s.zero_vector_steps = count("pe.activity.zero_vector_steps");
+    s.zero_scale_products = count("pe.activity.zero_scale_products");
+    s.zero_psums = count("pe.activity.zero_psums");
+    s.gated_accumulates = s.lane_steps - count("pe.collector.acc_add");
+    s.gated_dots = s.lane_steps * uint64_t(hw::precision_steps(job, r.arch)) - count("pe.mac_lane.dot");
     for (const auto& [component, pj] : e.by_component) r.energy_pj.by_component[component] += pj;
     r.energy_pj.total += e.total;
     const std::vector<float> deq = sim.output.dequantize();
@@ -472,7 +514,7 @@ DesignQuant layer_quant(const DesignQuant& design, const LayerSpec& l, int vecto
 }
 
 void check_layer_formats(const Config& c, const std::vector<LayerSpec>& layers) {
-  const hw::ArchParams lanes = design_arch(c);
+  const hw::ArchParams lanes = design_arch(c, layers);
   const DesignQuant dq = design_quant(c);
   for (const LayerSpec& l : layers) {
     if (l.weights_format.empty() && l.act_format.empty()) continue;
@@ -497,8 +539,18 @@ DesignQuant baseline_quant(const Config& c) {
           operand_spec({8, "per_tensor", 0, "auto"}, c.arch.vector_size)};
 }
 
-hw::ArchParams design_arch(const Config& c) { return arch_for(c, design_quant(c)); }
-hw::ArchParams baseline_arch(const Config& c) { return arch_for(c, baseline_quant(c)); }
+hw::ArchParams design_arch(const Config& c, const std::vector<LayerSpec>& layers) {
+  return arch_for(c, design_quant(c), layers, true);
+}
+hw::ArchParams baseline_arch(const Config& c, const std::vector<LayerSpec>& layers) {
+  return arch_for(c, baseline_quant(c), layers, false);
+}
+hw::ArchParams design_arch(const Config& c) {
+  return design_arch(c, load_layer_table(config_file(c, "workload.layers", c.workload.layers)));
+}
+hw::ArchParams baseline_arch(const Config& c) {
+  return baseline_arch(c, load_layer_table(config_file(c, "workload.layers", c.workload.layers)));
+}
 
 std::string config_file(const Config& c, const std::string& key, const std::string& value) {
   const std::string path = resolve_config_path(c, value);
@@ -546,11 +598,10 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   }
   result.timing.generate_s = clock.lap();
 
-  const auto design =
-      prepare(design_label(design_quant(config)), fault_injected(design_arch(config)), design_quant(config), layers, fl,
-              true);
+  const auto design = prepare(design_label(design_quant(config)), fault_injected(design_arch(config, layers)),
+                              design_quant(config), layers, fl, true);
   const std::vector<LayerSpec> no_layers;
-  const auto baseline = prepare(design_label(baseline_quant(config)), baseline_arch(config), baseline_quant(config),
+  const auto baseline = prepare(design_label(baseline_quant(config)), baseline_arch(config, layers), baseline_quant(config),
                                 options.with_baseline ? layers : no_layers, fl, false);
   const std::string layers_path = resolve_config_path(config, config.workload.layers);
   check_tiling(layers_path, "design", design->result.arch, design->jobs);

@@ -35,7 +35,13 @@ struct LayerStats {
   int64_t passes = 0;            // reduction passes per tile set (hw/ctrl/tiling.hpp)
   uint64_t stall_dram = 0, stall_gbuf = 0, stall_collector_full = 0;  // MAC array stall cycles by cause
   double utilisation = 0.0;      // MACs / (cycles · peak)
-  double energy_pj = 0.0;
+  double energy_pj = 0.0;        // dynamic + static
+  std::map<std::string, double> energy_by_component;  // pJ; kStaticComponent is the leakage over `cycles`
+  // Activity (hw/counter_catalogue.hpp, pe.activity.*): busy lane-steps and those with an all-zero operand
+  // vector, a zero scale product, a zero partial sum; and the lane-steps the gating policy held
+  // (dot products not switched) and the accumulates it skipped.
+  uint64_t lane_steps = 0, zero_vector_steps = 0, zero_scale_products = 0, zero_psums = 0;
+  uint64_t gated_dots = 0, gated_accumulates = 0;
   double sqnr_db = 0.0;          // dequantized output vs the float layer on the float operands
   uint64_t saturations = 0;
   int64_t zeroed_vectors = 0;    // per-vector scale codes 0 in weights + input + output
@@ -90,7 +96,11 @@ struct RunResult {
 };
 
 // The hardware parameters and quantization of the configured design and of its baseline
-// (INT8 per-channel weights, INT8 per-tensor activations, no scale unit, same array and clock).
+// (INT8 per-channel weights, INT8 per-tensor activations, no scale unit, same array, clock and gating).
+// arch.acc_bits = auto sizes each design's accumulators for the longest reduction of `layers` (the workload);
+// the overloads without layers read the layer table of workload.layers.
+hw::ArchParams design_arch(const Config& c, const std::vector<LayerSpec>& layers);
+hw::ArchParams baseline_arch(const Config& c, const std::vector<LayerSpec>& layers);
 hw::ArchParams design_arch(const Config& c);
 DesignQuant design_quant(const Config& c);
 // The design's formats for one layer: the layer table's weights_format / act_format overrides, else `design`.

@@ -12,10 +12,8 @@ PeBuffers::PeBuffers(sc_core::sc_module_name name, const ArchParams& arch, Count
                      WaveformRecorder* waves, SharedLevel* slots_in_use, Progress* progress)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)), waves_(waves),
       progress_(progress) {
-  wbuf_write_bits_ = counters.add("pe.wbuf.write_bits", "bits", "weight-buffer bits written (codes + per-vector scales)",
-                                  CounterKind::action);
-  ibuf_write_bits_ = counters.add("pe.ibuf.write_bits", "bits", "input-buffer bits written (codes + per-vector scales)",
-                                  CounterKind::action);
+  wbuf_write_bits_ = counters.add("pe.wbuf.write_bits");
+  ibuf_write_bits_ = counters.add("pe.ibuf.write_bits");
   if (waves_ != nullptr) {
     const SignalId slots_full = waves_->add_signal(
         this->name(), "slots_full", bits_for(arch.buffer_slots()),

@@ -12,10 +12,9 @@ DramInterface::DramInterface(sc_core::sc_module_name name, const ArchParams& arc
                              WaveformRecorder* waves, Progress* progress)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
       channel_free_(sc_core::SC_ZERO_TIME), waves_(waves), progress_(progress) {
-  read_bits_ = counters.add("dram.read_bits", "bits", "bits read from DRAM into the global buffer", CounterKind::action);
-  write_bits_ = counters.add("dram.write_bits", "bits", "bits of PPU outputs written to DRAM", CounterKind::action);
-  busy_cycles_ = counters.add("dram.busy_cycles", "cycles", "cycles the DRAM channel transferred data",
-                              CounterKind::event);
+  read_bits_ = counters.add("dram.read_bits");
+  write_bits_ = counters.add("dram.write_bits");
+  busy_cycles_ = counters.add("dram.busy_cycles");
   if (waves_ != nullptr) {
     const char* scope = this->name();
     reads_.busy = waves_->add_signal(scope, "read_busy", 1,

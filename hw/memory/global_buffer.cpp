@@ -12,10 +12,8 @@ GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, const ArchParams& arch,
                            WaveformRecorder* waves, Progress* progress)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)), waves_(waves),
       progress_(progress) {
-  read_bits_ = counters.add("gbuf.read_bits", "bits", "global-buffer bits read towards the PE buffers (multicast once)",
-                            CounterKind::action);
-  write_bits_ = counters.add("gbuf.write_bits", "bits", "global-buffer bits written with data arriving from DRAM",
-                             CounterKind::action);
+  read_bits_ = counters.add("gbuf.read_bits");
+  write_bits_ = counters.add("gbuf.write_bits");
   if (waves_ != nullptr) {
     transfer_busy_ = waves_->add_signal(this->name(), "transfer_busy", 1,
                                         "1 while a pass's operands are sent from the global buffer to the PE buffers");

@@ -16,11 +16,9 @@ AccumulationCollector::AccumulationCollector(sc_core::sc_module_name name, const
       float_banks_(arch.float_scales ? arch.collector_banks : 0,
                    std::vector<float>(std::size_t(arch.pes) * arch.lanes * arch.collector_depth, 0.0f)),
       progress_(progress) {
-  acc_add_ = counters.add("pe.collector.acc_add", "additions",
-                          "acc_bits-wide saturating additions into the accumulation collector (read-modify-write)",
-                          CounterKind::action);
-  saturations_ = counters.add("pe.collector.saturations", "events",
-                              "accumulator additions that clipped at the acc_bits range", CounterKind::event);
+  acc_add_ = counters.add("pe.collector.acc_add");
+  saturations_ = counters.add("pe.collector.saturations");
+  zero_psums_ = counters.add("pe.activity.zero_psums");
   if (waves != nullptr) {
     const SignalId banks_busy = waves->add_signal(
         this->name(), "banks_busy", bits_for(arch.collector_banks),
@@ -59,7 +57,7 @@ void AccumulationCollector::compute_float(Wave& wave) {
   if (wave.first_pass) std::fill(bank.begin(), bank.end(), 0.0f);
   const int lanes = arch_.lanes;
   const int64_t depth = arch_.collector_depth;
-  uint64_t adds = 0;
+  uint64_t adds = 0, zero_psums = 0;
   const int64_t jn = wave.j1 - wave.j0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
@@ -67,13 +65,16 @@ void AccumulationCollector::compute_float(Wave& wave) {
       for (int64_t d = 0; d < t.p_count; ++d) {
         const float* psums = &wave.psums_f[(pe * wave.steps + js * wave.depth + d) * lanes];
         float* acc = bank.data() + (pe * depth + d) * lanes;
-        for (int64_t l = 0; l < t.k_count; ++l) acc[l] += psums[l];
+        for (int64_t l = 0; l < t.k_count; ++l) {
+          acc[l] += psums[l];
+          zero_psums += psums[l] == 0.0f;
+        }
       }
       adds += t.k_count * t.p_count;
     }
   }
   wave.sums_f = bank.data();
-  counters_.inc(acc_add_, adds);
+  count(adds, zero_psums);
 }
 
 void AccumulationCollector::compute(Wave& wave) {
@@ -83,7 +84,7 @@ void AccumulationCollector::compute(Wave& wave) {
   const int lanes = arch_.lanes;
   const int64_t depth = arch_.collector_depth, jn = wave.j1 - wave.j0;
   const bool scaled = !wave.psums.empty();
-  uint64_t adds = 0, saturations = 0;
+  uint64_t adds = 0, saturations = 0, zero_psums = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
     for (int64_t js = 0; js < jn; ++js) {
@@ -92,16 +93,23 @@ void AccumulationCollector::compute(Wave& wave) {
         int64_t* acc = bank.data() + (pe * depth + d) * lanes;
         for (int64_t l = 0; l < t.k_count; ++l) {
           bool sat = false;
-          acc[l] = saturate(acc[l] + (scaled ? wave.psums[base + l] : int64_t{wave.dots[base + l]}), arch_.acc_bits, &sat);
+          const int64_t psum = scaled ? wave.psums[base + l] : int64_t{wave.dots[base + l]};
+          acc[l] = saturate(acc[l] + psum, arch_.acc_bits, &sat);
           saturations += sat;
+          zero_psums += psum == 0;
         }
       }
       adds += t.k_count * t.p_count;
     }
   }
   wave.sums = bank.data();
-  counters_.inc(acc_add_, adds);
+  count(adds, zero_psums);
   counters_.inc(saturations_, saturations);
+}
+
+void AccumulationCollector::count(uint64_t adds, uint64_t zero_psums) {
+  counters_.inc(zero_psums_, zero_psums);
+  counters_.inc(acc_add_, arch_.gates_accumulate() ? adds - zero_psums : adds);
 }
 
 }  // namespace dlasim::hw

@@ -46,13 +46,16 @@ class AccumulationCollector : public sc_core::sc_module {
  private:
   void run();
   void compute_float(Wave& wave);
+  // Counts a pass's additions: every busy lane-step's partial sum, less the zero ones the zero detector skips
+  // (Gating::accumulate and lane); zero partial sums are counted in any case (pe.activity.zero_psums).
+  void count(uint64_t adds, uint64_t zero_psums);
 
   const ArchParams& arch_;
   Counters& counters_;
   sc_core::sc_time period_;
   std::vector<std::vector<int64_t>> banks_;  // [bank][pe][entry][lane]
   std::vector<std::vector<float>> float_banks_;  // the same, fp32, with floating scales
-  CounterId acc_add_, saturations_;
+  CounterId acc_add_, saturations_, zero_psums_;
   Progress* progress_;
   const char* waiting_for_ = "partial sums";
   uint64_t passes_ = 0;  // passes accumulated since time 0

@@ -15,31 +15,20 @@ MacArray::MacArray(sc_core::sc_module_name name, const ArchParams& arch, Counter
                    WaveformRecorder* waves, SharedLevel* slots_in_use, SharedLevel* banks_in_use,
                    Progress* progress)
     : sc_module(name), arch_(arch), counters_(counters), period_(clock_period(arch.clock_mhz)),
-      zero_codes_(arch.vector_size, 0), zero_fixed_(arch.vector_size, 0), waves_(waves), slots_in_use_(slots_in_use),
+      zero_codes_(arch.vector_size, 0), zero_fixed_(arch.vector_size, 0),
+      zero_mask_((arch.vector_size + 63) / 64, 0), waves_(waves), slots_in_use_(slots_in_use),
       banks_in_use_(banks_in_use), progress_(progress) {
-  dot_ = counters.add("pe.mac_lane.dot", "dot products",
-                      "V-element vector dot products computed by the MAC lanes (zero padding included)",
-                      CounterKind::action);
-  wbuf_read_bits_ = counters.add("pe.wbuf.read_bits", "bits",
-                                 "weight-buffer bits read into the lanes (vector codes + per-vector scale)",
-                                 CounterKind::action);
-  ibuf_read_bits_ = counters.add("pe.ibuf.read_bits", "bits",
-                                 "input-buffer bits read and broadcast to a PE's lanes (vector codes + scale)",
-                                 CounterKind::action);
-  busy_cycles_ = counters.add("pe.mac_array.issue_cycles", "cycles", "cycles the MAC array spent issuing steps",
-                              CounterKind::event);
-  lane_cycles_ = counters.add("pe.control.lane_cycles", "lane-cycles",
-                              "lane-cycles the PE array is clocked and controlled while it issues (pes x lanes x "
-                              "issue cycles): clock tree, pipeline registers and control",
-                              CounterKind::action);
-  stall_collector_full_ = counters.add("stall.collector_full", "cycles",
-                                       "cycles the MAC array waited for a free accumulation-collector bank",
-                                       CounterKind::event);
-  stall_dram_ = counters.add("stall.dram", "cycles", "cycles the MAC array waited for operands still coming from DRAM",
-                             CounterKind::event);
-  stall_gbuf_ = counters.add("stall.gbuf", "cycles",
-                             "cycles the MAC array waited for the global buffer to fill the PE buffers",
-                             CounterKind::event);
+  dot_ = counters.add("pe.mac_lane.dot");
+  multiply_ = counters.add("pe.mac_lane.multiply");
+  lane_steps_ = counters.add("pe.activity.lane_steps");
+  zero_vector_steps_ = counters.add("pe.activity.zero_vector_steps");
+  wbuf_read_bits_ = counters.add("pe.wbuf.read_bits");
+  ibuf_read_bits_ = counters.add("pe.ibuf.read_bits");
+  busy_cycles_ = counters.add("pe.mac_array.issue_cycles");
+  lane_cycles_ = counters.add("pe.control.lane_cycles");
+  stall_collector_full_ = counters.add("stall.collector_full");
+  stall_dram_ = counters.add("stall.dram");
+  stall_gbuf_ = counters.add("stall.gbuf");
   if (waves_ != nullptr) {
     const char* scope = this->name();
     signals_.active_lanes = waves_->add_signal(
@@ -146,6 +135,12 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
   const uint64_t avec_bits = uint64_t(v) * in.spec.bits() + in.spec.vector_scale_storage_bits();
   const int64_t sub_steps = precision_steps(job, arch_);
   const auto dots_of = lane::lane_kernel<T>(v);
+  if (masked_job_ != &job) {  // the vectors' nonzero elements, once per layer
+    weight_masks_ = VectorMasks(weights, wt.shape.rows, w_stride, nv, v);
+    input_masks_ = VectorMasks(input, in.shape.rows, a_stride, nv, v);
+    masked_job_ = &job;
+  }
+  const bool lane_gating = arch_.gates_lane();
 
   const std::size_t tiles = wave.tiles.size();
   wave.dots.resize(tiles * steps * lanes);  // every element written below: idle lanes and steps get 0
@@ -158,7 +153,8 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
     wave.act_scale_f.resize(tiles * steps);
   }
   std::vector<const T*> lane_weights(lanes);
-  uint64_t dots = 0, wbits = 0, abits = 0;
+  std::vector<const uint64_t*> lane_masks(lanes);
+  uint64_t dots = 0, wbits = 0, abits = 0, zero_vector_steps = 0, nonzero_products = 0;
   for (std::size_t pe = 0; pe < tiles; ++pe) {
     const Tile& t = wave.tiles[pe];
     const int64_t g = sh.group_of(t.k0);
@@ -169,12 +165,15 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
       for (int64_t l = 0; l < t.k_count; ++l) {
         const int64_t wrow = sh.weight_row(t.k0 + l, r, s);
         lane_weights[l] = weights + wrow * w_stride + i * v;
+        lane_masks[l] = weight_masks_.of(wrow, i);
         if (int_scales) wave.weight_scale[wbase + l] = w_pv ? wt.vector_scale_codes[wrow * nv + i] : 1;
         if (float_scales) wave.weight_scale_f[wbase + l] = vector_scale_value(wt, wrow, i);
       }
       if (int_scales) std::fill(&wave.weight_scale[wbase + t.k_count], &wave.weight_scale[wbase] + lanes, 0);
       if (float_scales) std::fill(&wave.weight_scale_f[wbase + t.k_count], &wave.weight_scale_f[wbase] + lanes, 0.0f);
       wbits += t.k_count * wvec_bits;
+      int64_t zero_weight_lanes = 0;
+      for (int64_t l = 0; l < t.k_count; ++l) zero_weight_lanes += weight_masks_.zero(lane_masks[l]);
       for (int64_t d = 0; d < depth; ++d) {
         const int64_t step = (j - wave.j0) * depth + d;
         int32_t* out = &wave.dots[(pe * steps + step) * lanes];
@@ -192,12 +191,29 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
         if (float_scales) wave.act_scale_f[pe * steps + step] = inside ? vector_scale_value(in, arow, i) : 0.0f;
         dots_of(lane_weights.data(), t.k_count, inside ? input + arow * a_stride + i * v : zero, v, out);
         std::fill(out + t.k_count, out + lanes, 0);  // unused lanes
+        const uint64_t* amask = inside ? input_masks_.of(arow, i) : zero_mask_.data();
+        const bool zero_input = input_masks_.zero(amask);
+        zero_vector_steps += zero_input ? t.k_count : zero_weight_lanes;
+        if (lane_gating && !zero_input) {
+          for (int64_t l = 0; l < t.k_count; ++l) nonzero_products += input_masks_.both_nonzero(lane_masks[l], amask);
+        }
       }
       abits += t.p_count * avec_bits;
       dots += t.k_count * t.p_count * sub_steps;
     }
   }
-  counters_.inc(dot_, dots);
+  // dots = busy lane-steps × sub_steps; gating changes what switches, not the values.
+  const uint64_t lane_steps = dots / uint64_t(sub_steps);
+  wave.zero_vector_steps = zero_vector_steps;
+  counters_.inc(lane_steps_, lane_steps);
+  counters_.inc(zero_vector_steps_, zero_vector_steps);
+  if (lane_gating) {
+    counters_.inc(dot_, (lane_steps - zero_vector_steps) * sub_steps);
+    counters_.inc(multiply_, nonzero_products * sub_steps);
+  } else {
+    counters_.inc(dot_, dots);
+    counters_.inc(multiply_, dots * uint64_t(v));
+  }
   counters_.inc(wbuf_read_bits_, wbits);
   counters_.inc(ibuf_read_bits_, abits);
 }

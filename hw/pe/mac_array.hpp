@@ -5,6 +5,12 @@
 // Padding taps stream a zero vector (they cost their cycle). In a grouped layer a tile's lanes all belong
 // to one group g and the PE streams that group's slice of the input (rows ConvShape::input_row(·, ·, g)).
 //
+// Activity (ArchParams::gating): every busy lane-step is counted (pe.activity.lane_steps), and those whose weight
+// or activation vector is all zero (pe.activity.zero_vector_steps, also left in Wave::zero_vector_steps for the
+// scale unit). The dot products and element multiplies that switch are counted per the gating policy:
+// with Gating::lane an all-zero vector holds the lane and only products of two nonzero elements switch a
+// multiplier; otherwise every busy lane-step switches V multipliers.
+//
 // Timing: a pass starts when its operands are in the PE buffers (stall causes: `stall.dram` while its DRAM
 // data is still on the way, then `stall.gbuf` while the global buffer fills the PE buffers) and, for the first
 // pass of a tile set, when an accumulation-collector bank is free (`stall.collector_full`). It issues the
@@ -25,6 +31,7 @@
 
 #include "hw/arch_params.hpp"
 #include "hw/counters.hpp"
+#include "hw/pe/vector_masks.hpp"
 #include "hw/progress.hpp"
 #include "hw/trace/recording.hpp"
 #include "hw/wave.hpp"
@@ -64,9 +71,12 @@ class MacArray : public sc_core::sc_module {
   std::vector<int16_t> zero_fixed_;
   const LayerJob* decoded_job_ = nullptr;
   std::vector<int16_t> decoded_weights_, decoded_input_;  // codes → aligned significands, same layout
+  const LayerJob* masked_job_ = nullptr;
+  VectorMasks weight_masks_, input_masks_;  // nonzero elements of the layer's vectors (gating)
+  std::vector<uint64_t> zero_mask_;         // the mask of a padding tap's zero vector
   int bank_ = -1;  // collector bank of the current tile set
   sc_core::sc_time idle_since_;  // end of the last issued pass
-  CounterId dot_, wbuf_read_bits_, ibuf_read_bits_, busy_cycles_, lane_cycles_, stall_collector_full_, stall_dram_, stall_gbuf_;
+  CounterId dot_, multiply_, lane_steps_, zero_vector_steps_, wbuf_read_bits_, ibuf_read_bits_, busy_cycles_, lane_cycles_, stall_collector_full_, stall_dram_, stall_gbuf_;
   WaveformRecorder* waves_;
   SharedLevel* slots_in_use_;
   SharedLevel* banks_in_use_;

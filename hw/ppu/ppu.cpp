@@ -15,12 +15,11 @@ Ppu::Ppu(sc_core::sc_module_name name, const ArchParams& arch, std::vector<Layer
          Counters& counters, WaveformRecorder* waves, SharedLevel* banks_in_use, Progress* progress)
     : sc_module(name), arch_(arch), results_(results), counters_(counters), period_(clock_period(arch.clock_mhz)),
       waves_(waves), banks_in_use_(banks_in_use), progress_(progress) {
-  fp_mul_ = counters.add("ppu.fp32_mul", "multiplies", "fp32 multiplies (output scaling, quantization, scale codes)",
-                         CounterKind::action);
-  fp_add_ = counters.add("ppu.fp32_add", "additions", "fp32 bias additions", CounterKind::action);
-  compare_ = counters.add("ppu.compare", "comparisons", "fp32 comparisons (ReLU, vector max)", CounterKind::action);
-  recip_ = counters.add("ppu.fp32_recip", "reciprocals", "fp32 reciprocals of per-vector maxima",
-                        CounterKind::action);
+  scale_mul_ = counters.add("ppu.scale_mul");
+  bias_add_ = counters.add("ppu.bias_add");
+  compare_ = counters.add("ppu.compare");
+  requant_mul_ = counters.add("ppu.requant_mul");
+  recip_ = counters.add("ppu.recip");
   if (waves_ != nullptr) {
     busy_signal_ = waves_->add_signal(this->name(), "busy", 1, "1 while the PPU processes a wave's outputs");
   }
@@ -89,8 +88,8 @@ void Ppu::stage_outputs(const Wave& wave) {
     outputs += t.k_count * t.p_count;
   }
   staged_outputs_ += outputs;
-  counters_.inc(fp_mul_, outputs);
-  counters_.inc(fp_add_, outputs);
+  counters_.inc(scale_mul_, outputs);
+  counters_.inc(bias_add_, outputs);
   if (job.relu) counters_.inc(compare_, outputs);
 }
 
@@ -99,12 +98,12 @@ void Ppu::finish_layer(const Wave& wave) {
   res.output = make_output_tensor(*wave.job);
   ppu_requantize(staged_, res.output);
   const uint64_t outputs = staged_.size();
-  counters_.inc(fp_mul_, outputs);  // y · (1/s) per output
+  counters_.inc(requant_mul_, outputs);  // y · (1/s) per output
   if (res.output.spec.granularity == quant::Granularity::per_vector) {
     const uint64_t vectors = res.output.shape.rows * res.output.vectors_per_row;
     counters_.inc(compare_, outputs);  // vector max
     counters_.inc(recip_, vectors);
-    counters_.inc(fp_mul_, vectors);   // scale code s · (1/γ)
+    counters_.inc(requant_mul_, vectors);  // scale code s · (1/γ)
   }
   staged_layer_ = SIZE_MAX;
   staged_outputs_ = 0;

@@ -55,7 +55,7 @@ class Ppu : public sc_core::sc_module {
   std::size_t staged_layer_ = SIZE_MAX;
   std::vector<float> channel_scales_;
   std::vector<float> staged_;  // [pixel][channel] fp32 outputs of the current layer
-  CounterId fp_mul_, fp_add_, compare_, recip_;
+  CounterId scale_mul_, bias_add_, compare_, requant_mul_, recip_;
   WaveformRecorder* waves_;
   SharedLevel* banks_in_use_;
   SignalId busy_signal_ = 0;

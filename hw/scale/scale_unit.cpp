@@ -25,12 +25,9 @@ ScaleUnit::ScaleUnit(sc_core::sc_module_name name, const ArchParams& arch, Count
       }
     }
   }
-  scale_mul_ = counters.add("pe.scale_unit.scale_mul", "multiplies",
-                            "M_w x M_a unsigned scale-code products (one per vector dot product)",
-                            CounterKind::action);
-  psum_mul_ = counters.add("pe.scale_unit.psum_mul", "multiplies",
-                           "dot product x scale product multiplies (dot_bits x scale-product bits)",
-                           CounterKind::action);
+  scale_mul_ = counters.add("pe.scale_unit.scale_mul");
+  psum_mul_ = counters.add("pe.scale_unit.psum_mul");
+  zero_scale_products_ = counters.add("pe.activity.zero_scale_products");
   SC_HAS_PROCESS(ScaleUnit);
   SC_THREAD(run);
 }
@@ -66,7 +63,7 @@ void ScaleUnit::compute(Wave& wave) {
   const int lanes = arch_.lanes, shift = arch_.scale_product_shift(), width = arch_.scale_product_width();
   const int64_t jn = wave.j1 - wave.j0;
   wave.psums.resize(wave.dots.size());  // every element written below: idle lanes and steps get 0
-  uint64_t products = 0;
+  uint64_t products = 0, zero_scale_products = 0, nonzero_inputs = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
     for (int64_t js = 0; js < jn; ++js) {
@@ -83,13 +80,20 @@ void ScaleUnit::compute(Wave& wave) {
           const uint32_t sp = table_.empty() ? scale_product(ws[l], as, shift, width)
                                              : table_[(uint32_t{ws[l]} << table_shift_) | as];
           psums[l] = int64_t{dots[l]} * sp;
+          zero_scale_products += sp == 0;
+          nonzero_inputs += (sp != 0) & (dots[l] != 0);
         }
       }
       products += t.k_count * t.p_count;
     }
   }
-  counters_.inc(scale_mul_, products);
-  counters_.inc(psum_mul_, products);
+  count(wave, products, zero_scale_products, nonzero_inputs);
+}
+
+void ScaleUnit::count(const Wave& wave, uint64_t products, uint64_t zero_scale_products, uint64_t nonzero_inputs) {
+  counters_.inc(zero_scale_products_, zero_scale_products);
+  counters_.inc(scale_mul_, arch_.gates_lane() ? products - wave.zero_vector_steps : products);
+  counters_.inc(psum_mul_, arch_.gates_accumulate() ? nonzero_inputs : products);
 }
 
 void ScaleUnit::compute_float(Wave& wave) {
@@ -97,7 +101,7 @@ void ScaleUnit::compute_float(Wave& wave) {
   const int lanes = arch_.lanes;
   const int frac_bits = fixed_frac_bits(job.weights->spec.element) + fixed_frac_bits(job.input->spec.element);
   wave.psums_f.resize(wave.dots.size());  // every element written below: idle lanes and steps get 0
-  uint64_t products = 0;
+  uint64_t products = 0, zero_scale_products = 0, nonzero_inputs = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
     for (int64_t step = 0; step < wave.steps; ++step) {
@@ -108,13 +112,15 @@ void ScaleUnit::compute_float(Wave& wave) {
       std::fill(&wave.psums_f[base] + busy, &wave.psums_f[base] + lanes, 0.0f);
       if (busy == 0) continue;
       for (int64_t l = 0; l < t.k_count; ++l) {
-        wave.psums_f[base + l] = float_psum(wave.dots[base + l], wave.weight_scale_f[wbase + l], as, frac_bits);
+        const float ws = wave.weight_scale_f[wbase + l];
+        wave.psums_f[base + l] = float_psum(wave.dots[base + l], ws, as, frac_bits);
+        zero_scale_products += ws == 0.0f || as == 0.0f;
+        nonzero_inputs += ws != 0.0f && as != 0.0f && wave.dots[base + l] != 0;
       }
       products += t.k_count;
     }
   }
-  counters_.inc(scale_mul_, products);
-  counters_.inc(psum_mul_, products);
+  count(wave, products, zero_scale_products, nonzero_inputs);
 }
 
 }  // namespace dlasim::hw

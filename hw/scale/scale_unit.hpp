@@ -40,13 +40,17 @@ class ScaleUnit : public sc_core::sc_module {
  private:
   void run();
   void compute_float(Wave& wave);
+  // Counts a pass's busy lane-steps (`products`) as the gating policy switches them (ArchParams::gating): the
+  // scale-code multiply is held with the lane (Gating::lane, Wave::zero_vector_steps), the dot × scale
+  // multiply is isolated when either input is zero (Gating::accumulate and lane).
+  void count(const Wave& wave, uint64_t products, uint64_t zero_scale_products, uint64_t nonzero_inputs);
 
   const ArchParams& arch_;
   Counters& counters_;
   sc_core::sc_time period_;
   std::vector<uint32_t> table_;  // scale_product(w, a) at [w << table_shift_ | a] (empty when M_w + M_a > 16)
   int table_shift_ = 1;
-  CounterId scale_mul_, psum_mul_;
+  CounterId scale_mul_, psum_mul_, zero_scale_products_;
   Progress* progress_;
   const char* waiting_for_ = "dot products";
   uint64_t passes_ = 0;  // passes scaled since time 0

@@ -49,7 +49,8 @@ struct ArchConfig {
   int vector_size = 16;
   int collector_depth = 16;
   int collector_banks = 2;
-  int acc_bits = 32;
+  int acc_bits = 0;            // 0 = auto (sized by the design and the workload's longest reduction)
+  std::string gating = "accumulate";  // none | accumulate | lane
   int scale_product_bits = 0;  // 0 = keep the full weight_scale_bits + act_scale_bits product
   int mac_latency_cycles = 2;
   int scale_latency_cycles = 1;

@@ -62,8 +62,20 @@ std::vector<ParamDecl> make_decls() {
        IntParam{[](Config& c) -> int& { return c.arch.collector_depth; }, 1, 65536}},
       {"arch.collector_banks", "banks", "Banks of the accumulation collector.",
        IntParam{[](Config& c) -> int& { return c.arch.collector_banks; }, 1, 16}},
-      {"arch.acc_bits", "bits", "Width of the saturating accumulators.",
-       IntParam{[](Config& c) -> int& { return c.arch.acc_bits; }, 8, 62}},
+      {"arch.acc_bits", "bits",
+       "Width of the saturating accumulators. `auto` sizes them for the design so that no workload layer can "
+       "overflow: dot-product bits (N_w + N_a + ceil(log2 V)) + scale-product bits + ceil(log2 of the longest "
+       "reduction in vectors), taken over the workload's layers (docs/architecture.md, \"Accumulator width\"); a "
+       "number fixes the width (e.g. 24 on the 5 nm chip) and saturation is modelled and counted.",
+       IntParam{[](Config& c) -> int& { return c.arch.acc_bits; }, 8, 62, true}},
+      {"arch.gating", "-",
+       "Data gating of the datapath (docs/architecture.md, \"Gating\"). `none`: every issued lane-step pays its "
+       "dot product, scale multiplies and accumulate. `accumulate`: zero detectors on each lane's scale product, "
+       "dot product and partial sum; a zero input isolates the dot x scale multiplier and a zero partial sum skips "
+       "the accumulator read-modify-write. `lane`: `accumulate` plus a zero flag per buffered vector and operand "
+       "isolation on every multiplier: a lane-step with an all-zero weight or activation vector holds the whole "
+       "lane (dot product and scale-code multiply), and a multiplier with a zero element does not switch.",
+       EnumParam{[](Config& c) -> std::string& { return c.arch.gating; }, {"none", "accumulate", "lane"}}},
       {"arch.scale_product_bits", "bits",
        "Width the per-vector scale product is rounded to; 0 keeps the full "
        "`quant.weights.scale_bits + quant.activations.scale_bits` width. At most that sum.",
@@ -307,7 +319,9 @@ std::string ParamDecl::type_name() const {
 
 std::string ParamDecl::expected() const {
   return std::visit(
-      Overloaded{[](const IntParam& p) { return fmt::format("an integer in [{}, {}]", p.min, p.max); },
+      Overloaded{[](const IntParam& p) {
+                   return fmt::format("{}an integer in [{}, {}]", p.allows_auto ? "`auto` or " : "", p.min, p.max);
+                 },
                  [](const Uint64Param&) {
                    return fmt::format("an unsigned integer in [0, {}]", std::numeric_limits<uint64_t>::max());
                  },
@@ -323,7 +337,7 @@ std::string ParamDecl::expected() const {
 
 std::string ParamDecl::range_text() const {
   return std::visit(
-      Overloaded{[](const IntParam& p) { return fmt::format("[{}, {}]", p.min, p.max); },
+      Overloaded{[](const IntParam& p) { return fmt::format("{}[{}, {}]", p.allows_auto ? "`auto`, " : "", p.min, p.max); },
                  [](const Uint64Param&) { return std::string("any uint64"); },
                  [](const RealParam& p) { return real_interval(p); },
                  [](const StringParam& p) {
@@ -336,7 +350,9 @@ std::string ParamDecl::range_text() const {
 
 std::string ParamDecl::format(const Config& c) const {
   Config m = c;  // the accessors take a mutable Config
-  return std::visit(Overloaded{[&](const IntParam& p) { return std::to_string(p.field(m)); },
+  return std::visit(Overloaded{[&](const IntParam& p) {
+                                 return p.allows_auto && p.field(m) == 0 ? std::string("auto") : std::to_string(p.field(m));
+                               },
                                [&](const Uint64Param& p) { return std::to_string(p.field(m)); },
                                [&](const RealParam& p) { return real_text(p.field(m)); },
                                [&](const StringParam& p) { return p.field(m); },
@@ -347,6 +363,10 @@ std::string ParamDecl::format(const Config& c) const {
 
 std::optional<std::string> ParamDecl::parse_into(Config& c, std::string_view text) const {
   const bool ok = std::visit(Overloaded{[&](const IntParam& p) {
+                                          if (p.allows_auto && text == "auto") {
+                                            p.field(c) = 0;
+                                            return true;
+                                          }
                                           auto v = parse_number<int64_t>(text);
                                           if (!v || *v < p.min || *v > p.max) return false;
                                           p.field(c) = static_cast<int>(*v);

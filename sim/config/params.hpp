@@ -19,6 +19,7 @@ struct IntParam {
   int& (*field)(Config&);
   int min;
   int max;
+  bool allows_auto = false;  // the value `auto` is accepted and stored as 0 (min must then be > 0)
 };
 struct Uint64Param {  // any value in [0, 2^64 - 1]
   uint64_t& (*field)(Config&);

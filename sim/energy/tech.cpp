@@ -17,7 +17,7 @@ const std::map<std::string, std::string>& required_tech_entries() {
       {"fp32_add_energy", "pJ"},        {"fp32_add_area", "um2"},       {"fp32_recip_energy", "pJ"},
       {"fp32_recip_area", "um2"},       {"register_bit_energy", "pJ/bit"}, {"register_bit_area", "um2/bit"},
       {"sram_read_64b_8kib_energy", "pJ"}, {"sram_bit_area", "um2/bit"}, {"dram_bit_energy", "pJ/bit"},
-      {"clock_bit_energy", "pJ/bit"},
+      {"clock_bit_energy", "pJ/bit"},   {"leakage_power_density", "nW/um2"},
   };
   return entries;
 }

@@ -56,7 +56,7 @@ void collect(const hw::Dla& dla, const InferenceJobs& jobs, const EnergyModel& m
     const hw::LayerResult& r = dla.results()[j];
     hw::check_bit_exact(jobs.jobs[j].name, r.output, jobs.reference_outputs[j]);
     cycles += double(r.cycles);
-    const Breakdown e = model.energy(decls, r.counters);
+    const Breakdown e = model.energy(decls, r.counters, r.cycles);
     energy += e.total;
     if (breakdown) {
       for (const auto& [component, pj] : e.by_component) breakdown->by_component[component] += pj;
@@ -128,7 +128,8 @@ EvalResult evaluate_model(const Config& c, const EvalOptions& o) {
 
   std::vector<quant::Tensor> calib;
   for (int64_t i = 0; i < std::min<int64_t>(c.eval.calib_images, train.count); ++i) calib.push_back(image_tensor(train, i, c));
-  QuantizedModel design = prepare_model(model, model_path, model_quant(c), design_arch(c), calib);
+  const std::vector<LayerSpec> mac_layers = load_model_layers(model_path);  // sizes acc_bits: auto
+  QuantizedModel design = prepare_model(model, model_path, model_quant(c), design_arch(c, mac_layers), calib);
 
   EvalResult r;
   r.model = model_path;
@@ -179,7 +180,7 @@ EvalResult evaluate_model(const Config& c, const EvalOptions& o) {
   r.weight_sparsity = weights > 0.0 ? zeros / weights : 0.0;
 
   if (c.eval.simulate > 0) {
-    const QuantizedModel baseline = prepare_model(model, model_path, baseline_model_quant(c), baseline_arch(c), calib);
+    const QuantizedModel baseline = prepare_model(model, model_path, baseline_model_quant(c), baseline_arch(c, mac_layers), calib);
     r.simulated = simulate(c, model_path, design, baseline, test, std::min<int64_t>(c.eval.simulate, test.count));
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -103,7 +103,7 @@ std::vector<Table2Row> keller_table2(const Tech& tech) {
   std::vector<std::array<double, 5>> energies;
   for (const Design& d : designs) {
     const EnergyModel model(tech, d.arch);
-    energies.push_back(split(model.energy(d.dla->counters().decls(), d.dla->results()[0].counters)));
+    energies.push_back(split(model.energy(d.dla->counters().decls(), d.dla->results()[0].counters, d.dla->results()[0].cycles)));
     Table2Row r;
     r.format = d.format;
     r.paper = d.paper;
