@@ -25,6 +25,37 @@ using nlohmann::ordered_json;
 
 double ratio(double design, double baseline) { return baseline != 0.0 ? design / baseline : 0.0; }
 
+const char* gating_name(hw::Gating g) {
+  return g == hw::Gating::lane ? "lane" : g == hw::Gating::accumulate ? "accumulate" : "none";
+}
+
+// Activity of a layer or a whole design as fractions of its busy lane-steps (0 when it has none).
+struct Activity {
+  uint64_t lane_steps = 0, zero_vector = 0, zero_scale = 0, zero_psum = 0, gated_dots = 0, gated_accumulates = 0;
+  void add(const LayerStats& l) {
+    lane_steps += l.lane_steps;
+    zero_vector += l.zero_vector_steps;
+    zero_scale += l.zero_scale_products;
+    zero_psum += l.zero_psums;
+    gated_dots += l.gated_dots;
+    gated_accumulates += l.gated_accumulates;
+  }
+  double frac(uint64_t n) const { return lane_steps > 0 ? double(n) / double(lane_steps) : 0.0; }
+};
+Activity activity_of(const LayerStats& l) {
+  Activity a;
+  a.add(l);
+  return a;
+}
+Activity activity_of(const DesignResult& d) {
+  Activity a;
+  for (const LayerStats& l : d.layers) a.add(l);
+  return a;
+}
+
+// Fractions of the busy lane-steps, as written to summary.json and layers.json entries.
+nlohmann::ordered_json activity_json(const Activity& a);
+
 // A component's design/baseline ratio; undefined (nullopt) when the baseline has none of it.
 std::optional<double> component_ratio(double design, double baseline) {
   if (baseline == 0.0) return std::nullopt;
@@ -105,7 +136,12 @@ ordered_json design_json(const DesignResult& d, double clock_mhz) {
   }();
   j["utilisation"] = sig6(double(d.macs) / (double(d.cycles) * d.arch.peak_macs_per_cycle()));
   j["time_us"] = sig6(seconds * 1e6);
+  j["acc_bits"] = d.arch.acc_bits;
+  j["gating"] = gating_name(d.arch.gating);
   j["energy_pj"] = sig6(d.energy_pj.total);
+  j["energy_dynamic_pj"] = sig6(d.energy_pj.dynamic_part());
+  j["energy_static_pj"] = sig6(d.energy_pj.static_part());
+  j["activity"] = activity_json(activity_of(d));
   j["energy_per_mac_fj"] = sig6(d.energy_pj.total * 1e3 / double(d.macs));
   j["area_um2"] = sig6(d.area_um2.total);
   j["peak_macs_per_cycle"] = d.arch.peak_macs_per_cycle();
@@ -130,6 +166,15 @@ ordered_json design_json(const DesignResult& d, double clock_mhz) {
   return j;
 }
 
+ordered_json activity_json(const Activity& a) {
+  return {{"lane_steps", a.lane_steps},
+          {"zero_vector_fraction", sig6(a.frac(a.zero_vector))},
+          {"zero_scale_product_fraction", sig6(a.frac(a.zero_scale))},
+          {"zero_psum_fraction", sig6(a.frac(a.zero_psum))},
+          {"gated_dot_fraction", sig6(a.frac(a.gated_dots))},
+          {"gated_accumulate_fraction", sig6(a.frac(a.gated_accumulates))}};
+}
+
 ordered_json layer_json(const LayerStats& l) {
   ordered_json j;
   j["cycles"] = l.cycles;
@@ -142,6 +187,10 @@ ordered_json layer_json(const LayerStats& l) {
   j["min_dram_bytes"] = l.min_dram_bytes;
   j["passes"] = l.passes;
   j["energy_pj"] = sig6(l.energy_pj);
+  ordered_json components = ordered_json::object();
+  for (const auto& [c, pj] : l.energy_by_component) components[c] = sig6(pj);
+  j["energy_by_component_pj"] = components;
+  j["activity"] = activity_json(activity_of(l));
   j["sqnr_db"] = sig6(l.sqnr_db);
   j["saturations"] = l.saturations;
   j["zeroed_vectors"] = l.zeroed_vectors;
@@ -257,13 +306,49 @@ ordered_json summary_json(const RunResult& r, const Config& c) {
   return j;
 }
 
+// Per-layer energy components and activity columns of layers.csv, after the fixed columns: one column per energy
+// component either design has (0 where a design has none), then the activity fractions.
+std::vector<std::string> layer_components(const RunResult& r) {
+  std::set<std::string> names;
+  for (const DesignResult* d : {&r.design, &r.baseline}) {
+    for (const LayerStats& l : d->layers) {
+      for (const auto& kv : l.energy_by_component) names.insert(kv.first);
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+std::string layer_extra_header(const std::vector<std::string>& components, const char* who) {
+  std::string out;
+  for (const std::string& c : components) out += fmt::format(",{}_energy_{}_pj", who, c);
+  for (const char* f : {"zero_vector", "zero_scale_product", "zero_psum", "gated_dot", "gated_accumulate"}) {
+    out += fmt::format(",{}_{}_fraction", who, f);
+  }
+  return out;
+}
+
+std::string layer_extra(const std::vector<std::string>& components, const LayerStats& l) {
+  std::string out;
+  for (const std::string& c : components) {
+    const auto it = l.energy_by_component.find(c);
+    out += fmt::format(",{:.6g}", it == l.energy_by_component.end() ? 0.0 : it->second);
+  }
+  const Activity a = activity_of(l);
+  for (const uint64_t n : {a.zero_vector, a.zero_scale, a.zero_psum, a.gated_dots, a.gated_accumulates}) {
+    out += fmt::format(",{:.6g}", a.frac(n));
+  }
+  return out;
+}
+
 std::string layers_csv(const RunResult& r) {
+  const std::vector<std::string> components = layer_components(r);
   std::string out =
       "layer,macs,design_cycles,design_bound_cycles,design_utilisation,design_dram_bytes,design_stall_dram,"
       "design_stall_gbuf,design_stall_collector_full,design_energy_pj,design_sqnr_db,design_saturations,"
       "design_zeroed_vectors,baseline_cycles,baseline_bound_cycles,baseline_utilisation,baseline_dram_bytes,"
       "baseline_stall_dram,baseline_stall_gbuf,baseline_stall_collector_full,baseline_energy_pj,baseline_sqnr_db,"
-      "baseline_saturations,cycles_ratio,energy_ratio\n";
+      "baseline_saturations,cycles_ratio,energy_ratio" +
+      layer_extra_header(components, "design") + layer_extra_header(components, "baseline") + "\n";
   for (std::size_t i = 0; i < r.design.layers.size(); ++i) {
     const LayerStats& d = r.design.layers[i];
     const LayerStats& b = r.baseline.layers[i];
@@ -273,6 +358,8 @@ std::string layers_csv(const RunResult& r) {
     out += fmt::format("{},{},{:.6g},{},{},{},{},{:.6g},{:.6g},{},{:.6g},{:.6g}\n", b.cycles, b.bound_cycles,
                        b.utilisation, b.dram_bytes, b.stall_dram, b.stall_gbuf, b.stall_collector_full, b.energy_pj,
                        b.sqnr_db, b.saturations, ratio(d.cycles, b.cycles), ratio(d.energy_pj, b.energy_pj));
+    out.pop_back();  // the newline: the extra columns follow
+    out += layer_extra(components, d) + layer_extra(components, b) + "\n";
   }
   return out;
 }
@@ -285,9 +372,11 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
   const DesignResult& b = r.baseline;
   fmt::print(os, "dlasim {} — run '{}', {} layers, {} MACs, tech {}\n", DLASIM_VERSION, c.run.name, d.layers.size(),
              d.macs, r.tech_name);
-  fmt::print(os, "design   {:<12} {} PEs x {} lanes x V={}, acc {} b, scale unit {}\n", d.label, d.arch.pes,
-             d.arch.lanes, d.arch.vector_size, d.arch.acc_bits, d.arch.has_scale_unit() ? "yes" : "no");
-  fmt::print(os, "baseline {:<12} same array, acc {} b, no scale unit\n", b.label, b.arch.acc_bits);
+  fmt::print(os, "design   {:<12} {} PEs x {} lanes x V={}, acc {} b, scale unit {}, gating {}\n", d.label, d.arch.pes,
+             d.arch.lanes, d.arch.vector_size, d.arch.acc_bits, d.arch.has_scale_unit() ? "yes" : "no",
+             gating_name(d.arch.gating));
+  fmt::print(os, "baseline {:<12} same array, acc {} b, no scale unit, gating {}\n", b.label, b.arch.acc_bits,
+             gating_name(b.arch.gating));
   const auto bandwidth = [](double v) { return v > 0.0 ? fmt::format("{:g} B/cycle", v) : std::string("unlimited"); };
   fmt::print(os, "memory   DRAM {}, {} cycles; global buffer {:g} KiB; PE buffers {:g} + {:g} KiB, {}\n",
              bandwidth(d.arch.dram_bytes_per_cycle), d.arch.dram_latency_cycles, d.arch.gbuf_kib,
@@ -319,6 +408,17 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
              "total", name_width, d.macs, d.cycles, 100 * util(d), d.energy_pj.total, d.sqnr_db, b.cycles, 100 * util(b), b.energy_pj.total,
              b.sqnr_db, ratio(d.cycles, b.cycles), ratio(d.energy_pj.total, b.energy_pj.total));
   print_breakdown(os, "energy component", "pJ", d.energy_pj, b.energy_pj, /*with_total=*/false);
+  fmt::print(os, "energy: design {:.4g} pJ dynamic + {:.4g} pJ static (leakage); baseline {:.4g} + {:.4g}\n",
+             d.energy_pj.dynamic_part(), d.energy_pj.static_part(), b.energy_pj.dynamic_part(), b.energy_pj.static_part());
+  for (const DesignResult* z : {&d, &b}) {
+    const Activity a = activity_of(*z);
+    fmt::print(os, "activity {:<8} of the busy lane-steps {:.1f}% have a zero operand vector, {:.1f}% a zero scale product, "
+               "{:.1f}% a zero partial sum; gating ({}) held {:.1f}% of the dot products and skipped {:.1f}% of the "
+               "accumulates (per layer in layers.csv)\n",
+               z == &d ? "design" : "baseline", 100 * a.frac(a.zero_vector), 100 * a.frac(a.zero_scale),
+               100 * a.frac(a.zero_psum), gating_name(z->arch.gating), 100 * a.frac(a.gated_dots),
+               100 * a.frac(a.gated_accumulates));
+  }
   fmt::print(os, "\n");
   print_breakdown(os, "area component", "um2", d.area_um2, b.area_um2, /*with_total=*/true);
   fmt::print(os, "\n");

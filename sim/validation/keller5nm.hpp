@@ -17,6 +17,10 @@ namespace dlasim::sim {
 //   datapath = pe.mac_lane + pe.scale_unit, A buffer = pe.wbuf, B buffer = pe.ibuf,
 //   accumulation collector = pe.collector, other = pe.control + ppu.
 // The global buffer and DRAM are outside Table II (the chip's SRAM is its A and B buffers) and are left out.
+// Fraction of zero activations the tables were obtained at: Table II "30 % sparse data", Table III "50 % input
+// density".
+constexpr double kTable2Sparsity = 0.3, kTable3Sparsity = 0.5;
+
 inline const std::array<std::string, 5> kTable2Categories = {"datapath", "A buffer", "B buffer",
                                                              "accumulation collector", "other"};
 
@@ -25,11 +29,12 @@ struct Table2Row {
   std::array<double, 5> paper{};     // Table II, normalised to the INT4 datapath
   std::array<double, 5> model{};     // dlasim, normalised to its INT4 datapath
   double paper_tops_per_w = 0.0;     // Table III at Vmin, 50 % input density
-  double model_fj_per_op = 0.0;      // dlasim: the five categories' energy / ops (1 MAC = 2 ops)
+  double model_fj_per_op = 0.0;      // dlasim at kTable3Sparsity: the five categories + leakage / ops (1 MAC = 2 ops)
+  double model_static_share = 0.0;   // dlasim: leakage's share of that energy
   double model_core_um2 = 0.0;       // dlasim: area without the global buffer (the chip has none)
 };
 
-// Simulates the three designs in one SystemC elaboration (call once per process) and prices their counters
+// Simulates the three designs, each on the Table II and on the Table III operands, in one SystemC elaboration (call once per process) and prices their counters
 // with `tech`. Throws like hw::Dla and EnergyModel do.
 std::vector<Table2Row> keller_table2(const Tech& tech);
 

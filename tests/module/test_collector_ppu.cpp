@@ -607,8 +607,8 @@ Model check_run(const CollectorPpuBench& b, const std::deque<Layer>& layers) {
                      uint64_t(out.shape.rows * out.vectors_per_row) * out.spec.vector_scale_storage_bits());
   }
 
-  // Counters: one accumulator addition per busy lane-step; PPU fp32 work per output and per output vector.
-  uint64_t adds = 0, mul = 0, add = 0, compare = 0, recip = 0;
+  // Counters: one accumulator addition per busy lane-step; PPU work per output and per output vector.
+  uint64_t adds = 0, scale_mul = 0, requant_mul = 0, add = 0, compare = 0, recip = 0;
   for (const WavePtr& w : b.waves) {
     for (const hw::Tile& t : w->tiles) adds += uint64_t(t.k_count * t.p_count * (w->j1 - w->j0));
   }
@@ -617,16 +617,18 @@ Model check_run(const CollectorPpuBench& b, const std::deque<Layer>& layers) {
     const uint64_t outputs = uint64_t(l.job.shape.out_pixels() * l.job.shape.out_c);
     const bool pv = out.spec.granularity == quant::Granularity::per_vector;
     const uint64_t vectors = pv ? uint64_t(out.shape.rows * out.vectors_per_row) : 0;
-    mul += outputs /* y = acc · scale */ + outputs /* y · (1/s) */ + vectors /* scale code */;
+    scale_mul += outputs;                                     // y = acc · scale
+    requant_mul += outputs /* y · (1/s) */ + vectors /* scale code */;
     add += outputs;                                           // + bias
     compare += (l.job.relu ? outputs : 0) + (pv ? outputs : 0);  // ReLU, vector max
     recip += vectors;                                         // 1 / vector max
   }
   CHECK(counter(b.counters, "pe.collector.acc_add") == adds);
-  CHECK(counter(b.counters, "ppu.fp32_mul") == mul);
-  CHECK(counter(b.counters, "ppu.fp32_add") == add);
+  CHECK(counter(b.counters, "ppu.scale_mul") == scale_mul);
+  CHECK(counter(b.counters, "ppu.requant_mul") == requant_mul);
+  CHECK(counter(b.counters, "ppu.bias_add") == add);
   CHECK(counter(b.counters, "ppu.compare") == compare);
-  CHECK(counter(b.counters, "ppu.fp32_recip") == recip);
+  CHECK(counter(b.counters, "ppu.recip") == recip);
   return md;
 }
 
