@@ -128,6 +128,10 @@ EvalResult evaluate_model(const Config& c, const EvalOptions& o) {
 
   std::vector<quant::Tensor> calib;
   for (int64_t i = 0; i < std::min<int64_t>(c.eval.calib_images, train.count); ++i) calib.push_back(image_tensor(train, i, c));
+  if (!calib.empty() && calib.front().dims != model.input_dims) {  // before the MAC layers are mapped
+    throw InputError(fmt::format("{}: input dims [{}] differ from the model's [{}]", model_path,
+                                 fmt::join(calib.front().dims, ", "), fmt::join(model.input_dims, ", ")));
+  }
   const std::vector<LayerSpec> mac_layers = load_model_layers(model_path);  // sizes acc_bits: auto
   QuantizedModel design = prepare_model(model, model_path, model_quant(c), design_arch(c, mac_layers), calib);
 

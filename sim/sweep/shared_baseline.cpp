@@ -48,7 +48,14 @@ ordered_json design_result_json(const DesignResult& d) {
                       {"energy_pj", l.energy_pj},
                       {"sqnr_db", l.sqnr_db},
                       {"saturations", l.saturations},
-                      {"zeroed_vectors", l.zeroed_vectors}});
+                      {"zeroed_vectors", l.zeroed_vectors},
+                      {"energy_by_component", l.energy_by_component},
+                      {"lane_steps", l.lane_steps},
+                      {"zero_vector_steps", l.zero_vector_steps},
+                      {"zero_scale_products", l.zero_scale_products},
+                      {"zero_psums", l.zero_psums},
+                      {"gated_dots", l.gated_dots},
+                      {"gated_accumulates", l.gated_accumulates}});
   }
   ordered_json counters = ordered_json::object();
   for (const auto& [k, v] : d.counters) counters[k] = v;
@@ -94,6 +101,13 @@ DesignResult baseline_result_from_json(const ordered_json& j, const Config& c) {
       s.sqnr_db = l.at("sqnr_db").get<double>();
       s.saturations = l.at("saturations").get<uint64_t>();
       s.zeroed_vectors = l.at("zeroed_vectors").get<int64_t>();
+      for (const auto& [k, v] : l.at("energy_by_component").items()) s.energy_by_component[k] = v.get<double>();
+      s.lane_steps = l.at("lane_steps").get<uint64_t>();
+      s.zero_vector_steps = l.at("zero_vector_steps").get<uint64_t>();
+      s.zero_scale_products = l.at("zero_scale_products").get<uint64_t>();
+      s.zero_psums = l.at("zero_psums").get<uint64_t>();
+      s.gated_dots = l.at("gated_dots").get<uint64_t>();
+      s.gated_accumulates = l.at("gated_accumulates").get<uint64_t>();
       d.layers.push_back(std::move(s));
     }
   } catch (const nlohmann::json::exception& e) {

@@ -54,6 +54,7 @@ arch:
   collector_depth: 64
   collector_banks: 4
   acc_bits: 24
+  gating: lane
   scale_product_bits: 6
   mac_latency_cycles: 3
   scale_latency_cycles: 2
