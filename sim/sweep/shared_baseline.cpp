@@ -48,7 +48,8 @@ ordered_json design_result_json(const DesignResult& d) {
                       {"energy_pj", l.energy_pj},
                       {"sqnr_db", l.sqnr_db},
                       {"saturations", l.saturations},
-                      {"zeroed_vectors", l.zeroed_vectors}});
+                      {"zeroed_vectors", l.zeroed_vectors},
+                      {"operands", l.operands}});
   }
   ordered_json counters = ordered_json::object();
   for (const auto& [k, v] : d.counters) counters[k] = v;
@@ -94,6 +95,7 @@ DesignResult baseline_result_from_json(const ordered_json& j, const Config& c) {
       s.sqnr_db = l.at("sqnr_db").get<double>();
       s.saturations = l.at("saturations").get<uint64_t>();
       s.zeroed_vectors = l.at("zeroed_vectors").get<int64_t>();
+      s.operands = l.at("operands").get<std::string>();
       d.layers.push_back(std::move(s));
     }
   } catch (const nlohmann::json::exception& e) {
