@@ -152,6 +152,12 @@ TEST_CASE("operands: an ONNX workload takes each conv and linear row's weights a
     ++row;
   }
   CHECK(convs > 0);
+  // Graph links: layer1's conv1 reads the stem's ReLU output; layer2's conv1 reads the ReLU after a residual add.
+  REQUIRE(layers[3].name == "/layer2/conv1/Conv");
+  CHECK(o[1].chained_from == 0);
+  CHECK(o[1].post_relu);
+  CHECK(o[3].chained_from == -1);
+  CHECK(o[3].post_relu);
   CHECK(sim::operand_label(o[0], false) == "synthetic+model_weights");
   // The model's weights are part of the operand cache key.
   sim::ModelOperands other = model[0];
