@@ -422,10 +422,15 @@ std::unique_ptr<PreparedDesign> prepare_design(const std::string& label, const s
     // Vᵀ) is an activation: weight-port format, one coarse scale per tensor, max-calibrated on itself.
     const quant::QuantSpec ws = layers[i].is_attention() ? activation_weight_spec(q.weights) : q.weights;
     d->weights.push_back(quant::quantize(fl[i].weights.data(), sh.weight_matrix(), ws));
+    const bool attention = layers[i].is_attention();
+    const quant::QuantSpec in_spec =
+        dq.unsigned_after_relu && origins[i].post_relu && !attention ? unsigned_spec(q.activations) : q.activations;
+    const quant::QuantSpec out_spec =
+        dq.unsigned_after_relu && layers[i].relu && !attention ? unsigned_spec(q.activations) : q.activations;
     const int64_t from = origins[i].chained_from;
     const quant::QTensor* up = from >= 0 ? &d->references[std::size_t(from)].output : nullptr;
-    const bool codes_chained = up && same_matrix(up->shape, sh.input_matrix()) && up->spec == q.activations;
-    d->inputs.push_back(codes_chained ? *up : quant::quantize(fl[i].input.data(), sh.input_matrix(), q.activations));
+    const bool codes_chained = up && same_matrix(up->shape, sh.input_matrix()) && up->spec == in_spec;
+    d->inputs.push_back(codes_chained ? *up : quant::quantize(fl[i].input.data(), sh.input_matrix(), in_spec));
     hw::LayerJob job;
     job.name = layers[i].name;
     job.shape = sh;
@@ -434,9 +439,9 @@ std::unique_ptr<PreparedDesign> prepare_design(const std::string& label, const s
     job.input = &d->inputs[i];
     job.bias = &fl[i].bias;
     job.weights_are_activations = layers[i].is_attention();
-    job.output.spec = q.activations;
+    job.output.spec = out_spec;
     const std::vector<float> out_coarse = quant::calibrate_coarse_scales(
-        fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, q.activations);
+        fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, out_spec);
     job.output.coarse_scale = out_coarse.empty() ? 1.0f : out_coarse[0];  // MX formats have no coarse scale
     check_tiling(source, design, arch, {job});
     d->references.push_back(hw::reference_layer(job, arch, path));
@@ -563,7 +568,15 @@ void check_layer_formats(const Config& c, const std::vector<LayerSpec>& layers) 
 }
 
 DesignQuant design_quant(const Config& c) {
-  return {operand_spec(c.quant.weights, c.arch.vector_size), operand_spec(c.quant.activations, c.arch.vector_size)};
+  return {operand_spec(c.quant.weights, c.arch.vector_size), operand_spec(c.quant.activations, c.arch.vector_size),
+          c.quant.activations.unsigned_after_relu};
+}
+
+quant::QuantSpec unsigned_spec(const quant::QuantSpec& s) {
+  if (!hw::codes_are_values(s.element)) return s;
+  quant::QuantSpec u = s;
+  u.element = quant::ElementId(int(quant::ElementId::uint2) + (s.bits() - 2));
+  return u;
 }
 
 DesignQuant baseline_quant(const Config& c) {

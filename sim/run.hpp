@@ -20,10 +20,17 @@
 namespace dlasim::sim {
 
 // Per-operand quantization of one design (weights, activations; outputs use the activation format).
+// unsigned_after_relu (quant.activations.unsigned_after_relu): activations that are a ReLU's output use
+// unsigned_spec(activations) (post-ReLU inputs, outputs of fused-ReLU layers; not attention rows).
 struct DesignQuant {
   quant::QuantSpec weights;
   quant::QuantSpec activations;
+  bool unsigned_after_relu = false;
 };
+
+// The unsigned variant of a signed integer element spec (intN -> uintN, range [0, 2^N - 1]); other specs as
+// they are.
+quant::QuantSpec unsigned_spec(const quant::QuantSpec& s);
 
 struct LayerStats {
   std::string name;
