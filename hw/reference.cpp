@@ -303,12 +303,14 @@ ReferenceResult reference_layer(const LayerJob& job, const ArchParams& lanes, Re
 
 void check_bit_exact(const std::string& layer, const quant::QTensor& simulated, const quant::QTensor& reference) {
   const int64_t pc = reference.padded_cols();
+  const bool is_signed = reference.spec.format().is_signed;
+  const auto code = [&](uint8_t c) { return is_signed ? int{static_cast<int8_t>(c)} : int{c}; };
   for (std::size_t i = 0; i < reference.codes.size(); ++i) {
     if (simulated.codes.at(i) != reference.codes[i]) {
       throw std::runtime_error(fmt::format(
           "bit-exact check failed in layer '{}': output code at (row {}, col {}) is {} in the simulation, {} in "
           "the reference",
-          layer, i / pc, i % pc, int{static_cast<int8_t>(simulated.codes[i])}, int{static_cast<int8_t>(reference.codes[i])}));
+          layer, i / pc, i % pc, code(simulated.codes[i]), code(reference.codes[i])));
     }
   }
   for (std::size_t i = 0; i < reference.vector_scales.size(); ++i) {
