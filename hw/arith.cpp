@@ -55,14 +55,13 @@ inline float round_to_nearest_even(float v) {
   return std::copysign((a + 0x1p23f) - 0x1p23f, v);
 }
 
-int8_t round_clip(float v, int32_t qmax) {
+// The code byte of round(v) clipped to [lo, qmax]: lo = -qmax for signed elements (the sign-extended byte,
+// qtensor.hpp), 0 for unsigned ones (codes up to 255).
+uint8_t round_clip(float v, float lo, int32_t qmax) {
   const float r = round_to_nearest_even(v);
-  const float c = std::min(std::max(r, static_cast<float>(-qmax)), static_cast<float>(qmax));
-  return static_cast<int8_t>(c);
+  const float c = std::min(std::max(r, lo), static_cast<float>(qmax));
+  return static_cast<uint8_t>(static_cast<int32_t>(c));
 }
-
-// The code byte of a signed integer value (sign-extended, qtensor.hpp).
-uint8_t code_byte(int8_t value) { return static_cast<uint8_t>(value); }
 
 }  // namespace
 
@@ -148,6 +147,7 @@ void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out) {
     return;
   }
   const float scale_max = static_cast<float>((1u << out.spec.scale_bits) - 1);
+  const float lo = out.spec.format().is_signed ? static_cast<float>(-qmax) : 0.0f;
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t i = 0; i < out.vectors_per_row; ++i) {
       const int64_t c0 = i * v, c1 = std::min<int64_t>(cols, c0 + v);
@@ -159,7 +159,7 @@ void ppu_requantize(const std::vector<float>& staged, quant::QTensor& out) {
         code = static_cast<uint16_t>(std::min(round_to_nearest_even(s * inv_coarse), scale_max));
         inv_s = static_cast<float>(qmax) / vmax;
       }
-      for (int64_t c = c0; c < c1; ++c) out.codes[r * pc + c] = code_byte(round_clip(staged[r * cols + c] * inv_s, qmax));
+      for (int64_t c = c0; c < c1; ++c) out.codes[r * pc + c] = round_clip(staged[r * cols + c] * inv_s, lo, qmax);
       out.vector_scale_codes[r * out.vectors_per_row + i] = code;
     }
   }

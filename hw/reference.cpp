@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "hw/arith.hpp"
+#include "hw/element_fixed.hpp"
 
 namespace dlasim::hw {
 
@@ -33,9 +34,36 @@ namespace {
 // the accumulator (and int32), no partial sum of output channel k can clip in any order, so the saturating
 // sum in the hardware's order equals the plain integer sum and no saturation is counted.
 
+// The element values of both operands as the lanes multiply them: the code bytes themselves (signed integer
+// codes, hw/element_fixed.hpp codes_are_values), else every code decoded to its int16 value (unsigned integer
+// codes up to 255: a signed weight times an unsigned activation, exact in the lanes' N_w + N_a + log2 V bits).
+struct OperandValues {
+  std::vector<int16_t> weights, input;  // empty when the code bytes are the values
+  bool decoded() const { return !weights.empty(); }
+};
+
+OperandValues operand_values(const LayerJob& job) {
+  OperandValues v;
+  if (!codes_are_values(job.weights->spec.element) || !codes_are_values(job.input->spec.element)) {
+    v.weights = fixed_codes(*job.weights);
+    v.input = fixed_codes(*job.input);
+  }
+  return v;
+}
+
+// Values of row `row` of `t` from `decoded` (empty: t's code bytes).
+const int8_t* row_values(const quant::QTensor& t, const std::vector<int16_t>&, int64_t row, int8_t) {
+  return t.row_codes(row);
+}
+const int16_t* row_values(const quant::QTensor& t, const std::vector<int16_t>& decoded, int64_t row, int16_t) {
+  return decoded.data() + row * t.padded_cols();
+}
+
 // Exact-path accumulator of output (pixel oh·OW + ow, channel k); adds its clipped additions to *saturations.
-int64_t exact_output(const LayerJob& job, const ArchParams& arch, int64_t oh, int64_t ow, int64_t k,
-                     int64_t* saturations) {
+// T: int8_t when the code bytes are the values, int16_t for decoded values.
+template <class T>
+int64_t exact_output(const LayerJob& job, const ArchParams& arch, const OperandValues& values, int64_t oh,
+                     int64_t ow, int64_t k, int64_t* saturations) {
   const ConvShape& sh = job.shape;
   const quant::QTensor& w = *job.weights;
   const quant::QTensor& a = *job.input;
@@ -51,7 +79,8 @@ int64_t exact_output(const LayerJob& job, const ArchParams& arch, int64_t oh, in
       if (ih < 0 || ih >= sh.in_h || iw < 0 || iw >= sh.in_w) continue;  // zero vector: acc unchanged
       const int64_t wrow = sh.weight_row(k, r, s), arow = sh.input_row(ih, iw, g);
       for (int64_t i = 0; i < nv; ++i) {
-        const int64_t dot = vector_dot(w.row_codes(wrow) + i * v, a.row_codes(arow) + i * v, v);
+        const int64_t dot = vector_dot(row_values(w, values.weights, wrow, T{}) + i * v,
+                                       row_values(a, values.input, arow, T{}) + i * v, v);
         int64_t psum = dot;
         if (arch.has_scale_unit()) {
           const uint32_t ws = w_pv ? w.vector_scale_codes[wrow * nv + i] : 1;
@@ -76,8 +105,13 @@ struct Prescaled {
   bool any = false;
 };
 
-int64_t max_abs_code(const quant::QTensor& t) {
+// Largest |value| of the operand's elements (`decoded`: its decoded values, else its code bytes).
+int64_t max_abs_code(const quant::QTensor& t, const std::vector<int16_t>& decoded) {
   int64_t m = 0;
+  if (!decoded.empty()) {
+    for (const int16_t c : decoded) m = std::max<int64_t>(m, std::abs(int64_t{c}));
+    return m;
+  }
   for (const uint8_t c : t.codes) m = std::max<int64_t>(m, std::abs(int64_t{static_cast<int8_t>(c)}));
   return m;
 }
@@ -90,21 +124,23 @@ int64_t max_multiplier(const quant::QTensor& t, bool used) {
   return m;
 }
 
-// codes · multiplier of every element (multiplier: the row's vector's scale code, or 1) as int16.
-void prescale(const quant::QTensor& t, bool use_scales, int16_t* out) {
+// value · multiplier of every element (multiplier: the row's vector's scale code, or 1) as int16; values
+// from `decoded` when it is not empty, else the code bytes.
+void prescale(const quant::QTensor& t, const std::vector<int16_t>& decoded, bool use_scales, int16_t* out) {
   const int64_t pc = t.padded_cols(), nv = t.vectors_per_row, v = t.spec.vector_size;
   const bool scaled = use_scales && !t.vector_scale_codes.empty();
   for (int64_t row = 0; row < t.shape.rows; ++row) {
     const int8_t* c = t.row_codes(row);
+    const int16_t* d = decoded.empty() ? nullptr : decoded.data() + row * pc;
     int16_t* o = out + row * pc;
     for (int64_t i = 0; i < nv; ++i) {
       const int32_t m = scaled ? t.vector_scale_codes[row * nv + i] : 1;
-      for (int64_t j = i * v; j < (i + 1) * v; ++j) o[j] = static_cast<int16_t>(int32_t{c[j]} * m);
+      for (int64_t j = i * v; j < (i + 1) * v; ++j) o[j] = static_cast<int16_t>((d ? int32_t{d[j]} : int32_t{c[j]}) * m);
     }
   }
 }
 
-Prescaled prepare_prescaled(const LayerJob& job, const ArchParams& arch) {
+Prescaled prepare_prescaled(const LayerJob& job, const ArchParams& arch, const OperandValues& values) {
   Prescaled p;
   const ConvShape& sh = job.shape;
   const quant::QTensor& w = *job.weights;
@@ -116,14 +152,14 @@ Prescaled prepare_prescaled(const LayerJob& job, const ArchParams& arch) {
     const int width = arch.scale_product_width();
     if (arch.scale_product_shift() != 0 || width >= 62 || mw * ma > (int64_t{1} << width) - 1) return p;
   }
-  const int64_t w_max = max_abs_code(w) * mw, a_max = max_abs_code(a) * ma;
+  const int64_t w_max = max_abs_code(w, values.weights) * mw, a_max = max_abs_code(a, values.input) * ma;
   if (w_max > std::numeric_limits<int16_t>::max() || a_max > std::numeric_limits<int16_t>::max()) return p;
   const int64_t limit = arch.acc_bits > 32 ? std::numeric_limits<int32_t>::max() : (int64_t{1} << (arch.acc_bits - 1)) - 1;
 
   const int64_t pc = w.padded_cols();
   p.row_len = sh.taps() * pc;
   p.weights.resize(sh.out_c * p.row_len);
-  prescale(w, scaled, p.weights.data());
+  prescale(w, values.weights, scaled, p.weights.data());
   p.eligible.assign(sh.out_c, 0);
   for (int64_t k = 0; k < sh.out_c; ++k) {
     int64_t l1 = 0;
@@ -133,7 +169,7 @@ Prescaled prepare_prescaled(const LayerJob& job, const ArchParams& arch) {
   }
   if (!p.any) return p;
   p.input.assign((a.shape.rows + 1) * pc, 0);
-  prescale(a, scaled, p.input.data());
+  prescale(a, values.input, scaled, p.input.data());
   return p;
 }
 
@@ -217,7 +253,8 @@ void prescaled_accumulators_dispatch(const ConvShape& sh, const Prescaled& p, in
 // converts with packed int32 → float instructions; the float of an integer does not depend on its type),
 // then the PPU.
 template <class Acc>
-ReferenceResult reference_with(const LayerJob& job, const ArchParams& arch, const Prescaled& p) {
+ReferenceResult reference_with(const LayerJob& job, const ArchParams& arch, const OperandValues& values,
+                               const Prescaled& p) {
   const ConvShape& sh = job.shape;
   const std::vector<float> scales = ppu_channel_scales(job, arch);
   const int64_t pixels = sh.out_pixels(), out_c = sh.out_c;
@@ -229,7 +266,9 @@ ReferenceResult reference_with(const LayerJob& job, const ArchParams& arch, cons
     if (p.any && p.eligible[k]) continue;
     for (int64_t oh = 0; oh < sh.out_h(); ++oh) {
       for (int64_t ow = 0; ow < sh.out_w(); ++ow) {
-        acc[(oh * sh.out_w() + ow) * out_c + k] = static_cast<Acc>(exact_output(job, arch, oh, ow, k, &res.saturations));
+        const int64_t v = values.decoded() ? exact_output<int16_t>(job, arch, values, oh, ow, k, &res.saturations)
+                                           : exact_output<int8_t>(job, arch, values, oh, ow, k, &res.saturations);
+        acc[(oh * sh.out_w() + ow) * out_c + k] = static_cast<Acc>(v);
       }
     }
   }
@@ -255,19 +294,23 @@ ReferenceResult reference_layer(const LayerJob& job, const ArchParams& lanes, Re
   check_job(job);
   if (lanes.float_scales) return reference_layer_float(job, lanes);
   const ArchParams arch = layer_arch(job, lanes);
-  const Prescaled p = path == ReferencePath::fastest ? prepare_prescaled(job, arch) : Prescaled{};
+  const OperandValues values = operand_values(job);
+  const Prescaled p = path == ReferencePath::fastest ? prepare_prescaled(job, arch, values) : Prescaled{};
   // saturate() keeps every accumulator within acc_bits: int32 holds them all up to 32 bits.
-  return arch.acc_bits <= 32 ? reference_with<int32_t>(job, arch, p) : reference_with<int64_t>(job, arch, p);
+  return arch.acc_bits <= 32 ? reference_with<int32_t>(job, arch, values, p)
+                             : reference_with<int64_t>(job, arch, values, p);
 }
 
 void check_bit_exact(const std::string& layer, const quant::QTensor& simulated, const quant::QTensor& reference) {
   const int64_t pc = reference.padded_cols();
+  const bool is_signed = reference.spec.format().is_signed;
+  const auto code = [&](uint8_t c) { return is_signed ? int{static_cast<int8_t>(c)} : int{c}; };
   for (std::size_t i = 0; i < reference.codes.size(); ++i) {
     if (simulated.codes.at(i) != reference.codes[i]) {
       throw std::runtime_error(fmt::format(
           "bit-exact check failed in layer '{}': output code at (row {}, col {}) is {} in the simulation, {} in "
           "the reference",
-          layer, i / pc, i % pc, int{static_cast<int8_t>(simulated.codes[i])}, int{static_cast<int8_t>(reference.codes[i])}));
+          layer, i / pc, i % pc, code(simulated.codes[i]), code(reference.codes[i])));
     }
   }
   for (std::size_t i = 0; i < reference.vector_scales.size(); ++i) {

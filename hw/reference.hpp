@@ -31,7 +31,8 @@ ReferenceResult reference_layer_float(const LayerJob& job, const ArchParams& arc
 quant::QTensor make_output_tensor(const LayerJob& job);
 
 // Throws std::runtime_error naming the layer, the flat index (row, col) and both values at the first
-// difference between the simulated and the reference output (codes, then per-vector scale codes).
+// difference between the simulated and the reference output (codes, as signed or unsigned values by the
+// reference's element, then per-vector scale codes).
 void check_bit_exact(const std::string& layer, const quant::QTensor& simulated, const quant::QTensor& reference);
 
 }  // namespace dlasim::hw

@@ -25,6 +25,15 @@ uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
+uint64_t fnv1a(uint64_t h, const std::vector<float>& v) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(v.data());
+  for (std::size_t i = 0; i < v.size() * sizeof(float); ++i) {
+    h ^= bytes[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 std::string file_of(const std::string& dir, const std::string& key) {
   return fmt::format("{}/{:016x}.bin", dir, fnv1a(key));
 }
@@ -44,13 +53,19 @@ bool read_vector(std::ifstream& in, std::vector<float>& v) {
 
 }  // namespace
 
-std::string operand_key(const Config& c, const LayerSpec& l, uint64_t index) {
+std::string operand_key(const Config& c, const LayerSpec& l, uint64_t index, const OperandOrigin& origin,
+                        const std::string& upstream_key, const ModelOperands* model) {
   const hw::ConvShape& s = l.shape;
   const WorkloadConfig& w = c.workload;
+  const std::string input = origin.chained_from >= 0 ? "[" + upstream_key + "]" : "seeded";
+  const std::string weights =
+      model ? fmt::format("model:{:016x}", fnv1a(fnv1a(1469598103934665603ull, model->weights), model->bias))
+            : "seeded";
   return fmt::format("seed={} weight_dist={} act_dist={} dof={:.17g} bias_rel_std={:.17g} index={} type={} relu={} "
-                     "shape={}x{}x{}->{} k={}x{} stride={} pad={} groups={}",
+                     "shape={}x{}x{}->{} k={}x{} stride={} pad={} groups={} post_relu={} input={} weights={}",
                      c.run.seed, w.weight_dist, w.act_dist, w.student_t_dof, w.bias_rel_std, index, l.type, l.relu,
-                     s.in_h, s.in_w, s.in_c, s.out_c, s.kernel_h, s.kernel_w, s.stride, s.pad, s.groups);
+                     s.in_h, s.in_w, s.in_c, s.out_c, s.kernel_h, s.kernel_w, s.stride, s.pad, s.groups,
+                     origin.post_relu, input, weights);
 }
 
 std::optional<FloatLayer> load_operands(const std::string& dir, const std::string& key) {

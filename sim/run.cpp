@@ -27,6 +27,7 @@
 #include "sim/energy/tech.hpp"
 #include "sim/input_error.hpp"
 #include "sim/operand_cache.hpp"
+#include "sim/operands.hpp"
 #include "sim/workload/synthetic.hpp"
 
 namespace dlasim::sim {
@@ -284,27 +285,93 @@ std::vector<float> float_layer(const hw::ConvShape& sh, const std::vector<float>
 
 }  // namespace
 
-FloatLayer make_float_layer(const Config& c, const LayerSpec& l, uint64_t index) {
+namespace {
+
+// Unit-variance samples of workload.act_dist, rectified as max(0, x + b_c) with one offset b_c ~ N(0,
+// bias_rel_std²) per channel of the [H][W][C] tensor (sim/operands.hpp).
+std::vector<float> rectified_input(const WorkloadConfig& wl, Rng& ra, Rng& roff, const hw::ConvShape& sh) {
+  std::vector<float> x = sample(ra, wl.act_dist, wl.student_t_dof, 1.0, sh.in_h * sh.in_w * sh.in_c);
+  const std::vector<float> offset = sample(roff, "normal", 0.0, wl.bias_rel_std, sh.in_c);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::max(0.0f, x[i] + offset[i % offset.size()]);
+  return x;
+}
+
+void check_size(const LayerSpec& l, const char* what, const std::vector<float>& v, int64_t n) {
+  if (int64_t(v.size()) != n) {
+    throw std::invalid_argument(
+        fmt::format("layer '{}': the given {} has {} values, the layer takes {}", l.name, what, v.size(), n));
+  }
+}
+
+}  // namespace
+
+FloatLayer make_float_layer(const Config& c, const LayerSpec& l, uint64_t index, bool post_relu,
+                            const std::vector<float>* input, const ModelOperands* model) {
   const hw::ConvShape& sh = l.shape;
   const WorkloadConfig& wl = c.workload;
   FloatLayer f;
   const double fan_in = double(sh.group_in_c()) * sh.taps();
   const int64_t weight_count = sh.out_c * sh.taps() * sh.group_in_c();
+  const int64_t input_count = sh.in_h * sh.in_w * sh.in_c;
   Rng rw(stream_seed(c.run.seed, index, 0)), ra(stream_seed(c.run.seed, index, 1)), rb(stream_seed(c.run.seed, index, 2));
   if (l.is_attention()) {
     // attn_qk: K as [H·N][d], Q as [M][H][d]; attn_pv: Vᵀ as [H·d][N], P as [M][H][N] = softmax over the N keys
     // of unit-variance logits (those of a scaled dot product of unit-variance Q and K). No bias.
     f.weights = sample(rw, wl.act_dist, wl.student_t_dof, 1.0, weight_count);
-    f.input = sample(ra, wl.act_dist, wl.student_t_dof, 1.0, sh.in_h * sh.in_w * sh.in_c);
+    f.input = sample(ra, wl.act_dist, wl.student_t_dof, 1.0, input_count);
     if (l.type == "attn_pv") softmax_rows(f.input, sh.group_in_c());
     f.bias.assign(sh.out_c, 0.0f);
   } else {
-    f.weights = sample(rw, wl.weight_dist, wl.student_t_dof, 1.0 / std::sqrt(fan_in), weight_count);
-    f.input = sample(ra, wl.act_dist, wl.student_t_dof, 1.0, sh.in_h * sh.in_w * sh.in_c);
-    f.bias = sample(rb, "normal", 0.0, wl.bias_rel_std, sh.out_c);  // pre-activation std is 1 by construction
+    if (model) {
+      check_size(l, "model weights", model->weights, weight_count);
+      check_size(l, "model bias", model->bias, sh.out_c);
+      f.weights = model->weights;
+      f.bias = model->bias;
+    } else {
+      const double gain = post_relu ? 2.0 : 1.0;  // He: E[x²] of a rectified unit-variance input is about 1/2
+      f.weights = sample(rw, wl.weight_dist, wl.student_t_dof, std::sqrt(gain / fan_in), weight_count);
+      f.bias = sample(rb, "normal", 0.0, wl.bias_rel_std, sh.out_c);  // pre-activation std is 1 by construction
+    }
+    if (input) {
+      check_size(l, "chained input", *input, input_count);
+      f.input = *input;
+    } else if (post_relu) {
+      Rng roff(stream_seed(c.run.seed, index, 3));
+      f.input = rectified_input(wl, ra, roff, sh);
+    } else {
+      f.input = sample(ra, wl.act_dist, wl.student_t_dof, 1.0, input_count);
+    }
   }
   f.output = float_layer(sh, f.weights, f.input, f.bias, l.relu);
   return f;
+}
+
+std::vector<FloatLayer> make_float_layers(const Config& c, const std::vector<LayerSpec>& layers,
+                                          const std::vector<ModelOperands>& model,
+                                          const std::vector<OperandOrigin>& origins, const std::string& cache) {
+  std::vector<FloatLayer> fl;
+  std::vector<std::string> keys;  // operand cache keys; a chained layer's key holds its upstream's
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const OperandOrigin& o = origins[i];
+    const ModelOperands* weights = o.model_weights ? &model[i] : nullptr;
+    const auto generate = [&] {
+      const std::vector<float>* input = o.chained_from >= 0 ? &fl[std::size_t(o.chained_from)].output : nullptr;
+      return make_float_layer(c, layers[i], i, o.post_relu, input, weights);
+    };
+    if (cache.empty()) {
+      fl.push_back(generate());
+      continue;
+    }
+    keys.push_back(
+        operand_key(c, layers[i], i, o, o.chained_from >= 0 ? keys[std::size_t(o.chained_from)] : "", weights));
+    std::optional<FloatLayer> cached = load_operands(cache, keys.back());
+    if (!cached) {
+      cached = generate();
+      store_operands(cache, keys.back(), *cached);
+    }
+    fl.push_back(std::move(*cached));
+  }
+  return fl;
 }
 
 quant::QuantSpec activation_weight_spec(const quant::QuantSpec& weights) {
@@ -358,21 +425,24 @@ void write_waveform(const hw::WaveformRecorder& waves, const Config& c, const Ru
   }
 }
 
-// Quantized operands and jobs of one design; tensors are filled before jobs point into them.
-struct PreparedDesign {
-  DesignResult result;
-  std::vector<quant::QTensor> weights, inputs;
-  std::vector<hw::LayerJob> jobs;
-};
+bool same_matrix(const quant::MatrixShape& a, const quant::MatrixShape& b) {
+  return a.rows == b.rows && a.cols == b.cols && a.rows_per_channel == b.rows_per_channel;
+}
 
-// `overrides`: the design applies the layer table's per-layer formats (layer_quant); the baseline does not.
-std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::ArchParams& arch, const DesignQuant& dq,
-                                        const std::vector<LayerSpec>& layers, const std::vector<FloatLayer>& fl,
-                                        bool overrides) {
+}  // namespace
+
+std::unique_ptr<PreparedDesign> prepare_design(const std::string& label, const std::string& design,
+                                               const std::string& source, const hw::ArchParams& arch,
+                                               const DesignQuant& dq, const std::vector<LayerSpec>& layers,
+                                               const std::vector<FloatLayer>& fl,
+                                               const std::vector<OperandOrigin>& origins, bool overrides,
+                                               hw::ReferencePath path) {
   auto d = std::make_unique<PreparedDesign>();
   d->result.label = label;
   d->result.arch = arch;
   d->result.quant = dq;
+  d->weights.reserve(layers.size());
+  d->inputs.reserve(layers.size());
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const hw::ConvShape& sh = layers[i].shape;
     const DesignQuant q = overrides ? layer_quant(dq, layers[i], arch.vector_size) : dq;
@@ -381,11 +451,15 @@ std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::Arch
     // Vᵀ) is an activation: weight-port format, one coarse scale per tensor, max-calibrated on itself.
     const quant::QuantSpec ws = layers[i].is_attention() ? activation_weight_spec(q.weights) : q.weights;
     d->weights.push_back(quant::quantize(fl[i].weights.data(), sh.weight_matrix(), ws));
-    d->inputs.push_back(quant::quantize(fl[i].input.data(), sh.input_matrix(), q.activations));
-  }
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const hw::ConvShape& sh = layers[i].shape;
-    const DesignQuant q = overrides ? layer_quant(dq, layers[i], arch.vector_size) : dq;
+    const bool attention = layers[i].is_attention();
+    const quant::QuantSpec in_spec =
+        dq.unsigned_after_relu && origins[i].post_relu && !attention ? unsigned_spec(q.activations) : q.activations;
+    const quant::QuantSpec out_spec =
+        dq.unsigned_after_relu && layers[i].relu && !attention ? unsigned_spec(q.activations) : q.activations;
+    const int64_t from = origins[i].chained_from;
+    const quant::QTensor* up = from >= 0 ? &d->references[std::size_t(from)].output : nullptr;
+    const bool codes_chained = up && same_matrix(up->shape, sh.input_matrix()) && up->spec == in_spec;
+    d->inputs.push_back(codes_chained ? *up : quant::quantize(fl[i].input.data(), sh.input_matrix(), in_spec));
     hw::LayerJob job;
     job.name = layers[i].name;
     job.shape = sh;
@@ -394,18 +468,22 @@ std::unique_ptr<PreparedDesign> prepare(const std::string& label, const hw::Arch
     job.input = &d->inputs[i];
     job.bias = &fl[i].bias;
     job.weights_are_activations = layers[i].is_attention();
-    job.output.spec = q.activations;
+    job.output.spec = out_spec;
     const std::vector<float> out_coarse = quant::calibrate_coarse_scales(
-        fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, q.activations);
+        fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, out_spec);
     job.output.coarse_scale = out_coarse.empty() ? 1.0f : out_coarse[0];  // MX formats have no coarse scale
+    check_tiling(source, design, arch, {job});
+    d->references.push_back(hw::reference_layer(job, arch, path));
+    d->operands.push_back(operand_label(origins[i], codes_chained));
     d->jobs.push_back(job);
   }
   return d;
 }
 
+namespace {
+
 // Checks every layer bit-exactly, then fills the design's statistics.
-void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLayer>& fl, const Tech& tech,
-              hw::ReferencePath path) {
+void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLayer>& fl, const Tech& tech) {
   DesignResult& r = d.result;
   const EnergyModel model(tech, r.arch);
   r.area_um2 = model.area();
@@ -424,7 +502,7 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
   for (std::size_t i = 0; i < d.jobs.size(); ++i) {
     const hw::LayerJob& job = d.jobs[i];
     const hw::LayerResult& sim = dla.results()[i];
-    const hw::ReferenceResult ref = hw::reference_layer(job, r.arch, path);
+    const hw::ReferenceResult& ref = d.references[i];
     hw::check_bit_exact(job.name, sim.output, ref.output);
     if (uint64_t(ref.saturations) != sim.counters[saturation_counter]) {
       throw std::runtime_error(fmt::format("layer '{}': {} saturations simulated, {} in the reference", job.name,
@@ -478,6 +556,7 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
     err_energy += es.error_energy;
     s.saturations = sim.counters[saturation_counter];
     s.zeroed_vectors = d.weights[i].zeroed_vectors() + d.inputs[i].zeroed_vectors() + sim.output.zeroed_vectors();
+    s.operands = d.operands[i];
     for (std::size_t c = 0; c < decls.size(); ++c) r.counters[decls[c].name] += sim.counters[c];
     r.cycles += s.cycles;
     r.macs += s.macs;
@@ -531,7 +610,15 @@ void check_layer_formats(const Config& c, const std::vector<LayerSpec>& layers) 
 }
 
 DesignQuant design_quant(const Config& c) {
-  return {operand_spec(c.quant.weights, c.arch.vector_size), operand_spec(c.quant.activations, c.arch.vector_size)};
+  return {operand_spec(c.quant.weights, c.arch.vector_size), operand_spec(c.quant.activations, c.arch.vector_size),
+          c.quant.activations.unsigned_after_relu};
+}
+
+quant::QuantSpec unsigned_spec(const quant::QuantSpec& s) {
+  if (!hw::codes_are_values(s.element)) return s;
+  quant::QuantSpec u = s;
+  u.element = quant::ElementId(int(quant::ElementId::uint2) + (s.bits() - 2));
+  return u;
 }
 
 DesignQuant baseline_quant(const Config& c) {
@@ -579,33 +666,25 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   RunResult result;
   const std::unique_ptr<hw::WaveformRecorder> waves = make_recorder(config, options);
   Stopwatch clock;
-  const std::vector<LayerSpec> layers = load_layer_table(config_file(config, "workload.layers", config.workload.layers));
+  const std::string layers_file = config_file(config, "workload.layers", config.workload.layers);
+  std::vector<ModelOperands> model;
+  const std::vector<LayerSpec> layers =
+      is_model_file(layers_file) ? load_model_layers(layers_file, &model) : load_layer_table(layers_file);
   check_layer_formats(config, layers);
   const Tech tech = load_tech(config_file(config, "tech", config.tech));
-  std::vector<FloatLayer> fl;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    if (options.operand_cache.empty()) {
-      fl.push_back(make_float_layer(config, layers[i], i));
-      continue;
-    }
-    const std::string key = operand_key(config, layers[i], i);
-    std::optional<FloatLayer> cached = load_operands(options.operand_cache, key);
-    if (!cached) {
-      cached = make_float_layer(config, layers[i], i);
-      store_operands(options.operand_cache, key, *cached);
-    }
-    fl.push_back(std::move(*cached));
-  }
+  const std::vector<OperandOrigin> origins = operand_origins(layers, model);
+  const std::vector<FloatLayer> fl = make_float_layers(config, layers, model, origins, options.operand_cache);
   result.timing.generate_s = clock.lap();
 
-  const auto design = prepare(design_label(design_quant(config)), fault_injected(design_arch(config, layers)),
-                              design_quant(config), layers, fl, true);
-  const std::vector<LayerSpec> no_layers;
-  const auto baseline = prepare(design_label(baseline_quant(config)), baseline_arch(config, layers), baseline_quant(config),
-                                options.with_baseline ? layers : no_layers, fl, false);
   const std::string layers_path = resolve_config_path(config, config.workload.layers);
-  check_tiling(layers_path, "design", design->result.arch, design->jobs);
-  check_tiling(layers_path, "baseline", baseline->result.arch, baseline->jobs);
+  const auto design = prepare_design(design_label(design_quant(config)), "design", layers_path,
+                                     fault_injected(design_arch(config, layers)), design_quant(config), layers, fl,
+                                     origins, true, options.reference_path);
+  const std::vector<LayerSpec> no_layers;
+  const auto baseline = prepare_design(design_label(baseline_quant(config)), "baseline", layers_path,
+                                       baseline_arch(config, layers), baseline_quant(config),
+                                       options.with_baseline ? layers : no_layers, fl, origins, false,
+                                       options.reference_path);
   // One elaboration holds both DLAs; each times its own layers.
   hw::Dla design_dla("design", design->result.arch, design->jobs, waves.get());
   hw::Dla baseline_dla("baseline", baseline->result.arch, baseline->jobs, waves.get());
@@ -615,8 +694,8 @@ RunResult run_workload(const Config& config, const RunOptions& options) {
   result.simulated_cycles = hw::to_cycles(sc_core::sc_time_stamp(), hw::clock_period(config.arch.clock_mhz));
   if (waves) write_waveform(*waves, config, options);
   hw::check_finished({&design_dla, &baseline_dla});
-  evaluate(*design, design_dla, fl, tech, options.reference_path);
-  if (options.with_baseline) evaluate(*baseline, baseline_dla, fl, tech, options.reference_path);
+  evaluate(*design, design_dla, fl, tech);
+  if (options.with_baseline) evaluate(*baseline, baseline_dla, fl, tech);
   result.timing.check_s = clock.lap();
 
   result.tech_name = tech.name;

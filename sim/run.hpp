@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,15 +13,24 @@
 #include "quant/qtensor.hpp"
 #include "sim/config/config.hpp"
 #include "sim/energy/energy_model.hpp"
+#include "sim/operands.hpp"
 #include "sim/workload/layer_table.hpp"
+#include "sim/workload/model_layers.hpp"
 
 namespace dlasim::sim {
 
 // Per-operand quantization of one design (weights, activations; outputs use the activation format).
+// unsigned_after_relu (quant.activations.unsigned_after_relu): activations that are a ReLU's output use
+// unsigned_spec(activations) (post-ReLU inputs, outputs of fused-ReLU layers; not attention rows).
 struct DesignQuant {
   quant::QuantSpec weights;
   quant::QuantSpec activations;
+  bool unsigned_after_relu = false;
 };
+
+// The unsigned variant of a signed integer element spec (intN -> uintN, range [0, 2^N - 1]); other specs as
+// they are.
+quant::QuantSpec unsigned_spec(const quant::QuantSpec& s);
 
 struct LayerStats {
   std::string name;
@@ -45,6 +55,7 @@ struct LayerStats {
   double sqnr_db = 0.0;          // dequantized output vs the float layer on the float operands
   uint64_t saturations = 0;
   int64_t zeroed_vectors = 0;    // per-vector scale codes 0 in weights + input + output
+  std::string operands;          // where the operands came from: sim/operands.hpp operand_label
 };
 
 struct DesignResult {
@@ -62,10 +73,11 @@ struct DesignResult {
 
 // Wall-clock seconds of the phases of one run (for benchmarks; not part of the written results).
 struct RunTiming {
-  double generate_s = 0.0;   // synthetic float operands and the float reference layers
-  double quantize_s = 0.0;   // quantizing both designs' operands
+  double generate_s = 0.0;   // float operands (sim/operands.hpp) and the float reference layers
+  double quantize_s = 0.0;   // both designs' quantized operands and plain C++ reference layers (a chained
+                             // layer's input codes are the upstream reference output)
   double simulate_s = 0.0;   // SystemC simulation of both DLAs
-  double check_s = 0.0;      // plain C++ reference of both designs, bit-exact checks, statistics
+  double check_s = 0.0;      // bit-exact checks against the references, statistics
 };
 
 // Outputs of a run that are not design parameters (so not in the Config).
@@ -123,15 +135,51 @@ std::string resolve_config_path(const Config& c, const std::string& path);
 // per tensor: per_channel becomes per_tensor, a two-level per-vector format gets its γ per tensor.
 quant::QuantSpec activation_weight_spec(const quant::QuantSpec& weights);
 
-// Seeded synthetic float operands of layer `index` and the float layer on them (double accumulation): the
-// SQNR reference and the calibration data of the output scale. Weights [K][R][S][Cg] from workload.weight_dist
-// scaled by 1/sqrt(fan-in), input [H][W][C] from workload.act_dist, bias normal (bias_rel_std). Attention
-// GEMMs (LayerSpec::is_attention): both operands from act_dist at unit scale, the attn_pv input P softmax
-// rows (nonnegative, summing to 1 per query and head), zero bias.
+// Float operands of layer `index` and the float layer on them (double accumulation): the SQNR reference and
+// the calibration data of the output scale (origins: sim/operands.hpp). Weights [K][R][S][Cg]: model->weights
+// when `model` is given, else seeded from workload.weight_dist with std 1/sqrt(fan-in), sqrt(2/fan-in) when
+// `post_relu`. Input [H][W][C]: *input when given (a chained layer's upstream float output), else seeded from
+// workload.act_dist at unit variance, rectified as max(0, x + b_c) with per-channel b_c ~ N(0, bias_rel_std²)
+// when `post_relu`. Bias: model->bias, else normal (bias_rel_std). Attention GEMMs (LayerSpec::is_attention)
+// ignore post_relu, input and model: both operands from act_dist at unit scale, the attn_pv input P softmax
+// rows (nonnegative, summing to 1 per query and head), zero bias. Throws std::invalid_argument when a given
+// input or model tensor does not have the layer's size.
 struct FloatLayer {
   std::vector<float> weights, input, bias, output;
 };
-FloatLayer make_float_layer(const Config& c, const LayerSpec& l, uint64_t index);
+FloatLayer make_float_layer(const Config& c, const LayerSpec& l, uint64_t index, bool post_relu = false,
+                            const std::vector<float>* input = nullptr, const ModelOperands* model = nullptr);
+
+// Float operands of every layer in table order (sim/operands.hpp); `model` is empty for a layer table, else
+// one entry per row; `cache` is RunOptions::operand_cache.
+std::vector<FloatLayer> make_float_layers(const Config& c, const std::vector<LayerSpec>& layers,
+                                          const std::vector<ModelOperands>& model,
+                                          const std::vector<OperandOrigin>& origins,
+                                          const std::string& cache = "");
+
+// Quantized operands, jobs and reference outputs of one design. weights and inputs are reserved to the layer
+// count up front, so the jobs' pointers into them stay valid; the jobs' bias pointers point into the
+// FloatLayers.
+struct PreparedDesign {
+  DesignResult result;
+  std::vector<quant::QTensor> weights, inputs;
+  std::vector<hw::LayerJob> jobs;
+  std::vector<hw::ReferenceResult> references;  // the plain reference of each job: what the DLA must write
+  std::vector<std::string> operands;            // operand_label of each layer
+};
+
+// Layer by layer: quantizes the operands, plans the tiling (an InputError naming `source` and `design` when
+// the PE buffers cannot hold a layer) and computes the reference on `path`. A chained layer
+// (origins[i].chained_from >= 0) takes the upstream reference output as its quantized input when that
+// tensor's matrix shape and format are the layer's input_matrix() and activation format, else it quantizes
+// its float input. `overrides`: the design applies the layer table's per-layer formats (layer_quant); the
+// baseline does not.
+std::unique_ptr<PreparedDesign> prepare_design(const std::string& label, const std::string& design,
+                                               const std::string& source, const hw::ArchParams& arch,
+                                               const DesignQuant& dq, const std::vector<LayerSpec>& layers,
+                                               const std::vector<FloatLayer>& fl,
+                                               const std::vector<OperandOrigin>& origins, bool overrides,
+                                               hw::ReferencePath path = hw::ReferencePath::fastest);
 
 // Runs the workload; throws InputError for bad workload/tech files, a VCD window beyond the VCD time range
 // (2^64 ps) or a VCD that cannot be written, and std::runtime_error on a bit-exact mismatch (naming layer

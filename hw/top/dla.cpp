@@ -12,9 +12,16 @@
 namespace dlasim::hw {
 
 std::string lanes_refusal(const quant::QuantSpec& ws, const quant::QuantSpec& as, const ArchParams& arch) {
-  // Integer lanes also take wider signed integer elements, in precision_steps sub-steps (hw/arith.hpp); floating-
-  // scale lanes take their own element widths only.
-  const bool scalable = !arch.float_scales && codes_are_values(ws.element) && codes_are_values(as.element);
+  // Integer-scale lanes multiply integer elements (F = 0), signed or unsigned (a signed weight times an unsigned
+  // post-ReLU activation code up to 2^N - 1: mixed-sign N_w × N_a multipliers, the same N_w + N_a + log2 V
+  // dot-product width); they also take wider signed integer elements, in precision_steps sub-steps
+  // (hw/arith.hpp). Floating-scale lanes take their own element widths only.
+  const auto integer = [](quant::ElementId e) {
+    const quant::ElementFormat& f = quant::element_format(e);
+    return f.kind == quant::ElementKind::integer && f.frac_bits == 0;
+  };
+  const bool integer_lanes = !arch.float_scales && integer(ws.element) && integer(as.element);
+  const bool scalable = integer_lanes && codes_are_values(ws.element) && codes_are_values(as.element);
   if (!scalable && (ws.bits() != arch.weight_bits || as.bits() != arch.act_bits)) {
     return fmt::format("operands of {} x {} bits, the MAC lanes take {} x {}", ws.bits(), as.bits(), arch.weight_bits,
                        arch.act_bits);
@@ -36,9 +43,9 @@ std::string lanes_refusal(const quant::QuantSpec& ws, const quant::QuantSpec& as
     return fmt::format("per-vector scale codes of {} x {} bits; the scale unit takes {} x {}-bit per-vector scale codes",
                        mw, ma, arch.weight_scale_bits, arch.act_scale_bits);
   }
-  if (!arch.float_scales && !scalable) {
-    return fmt::format("operands {} x {}: the integer-scale datapath multiplies signed integer codes only; unsigned, "
-                       "MXINT8 and minifloat elements need floating per-vector scales",
+  if (!arch.float_scales && !integer_lanes) {
+    return fmt::format("operands {} x {}: the integer-scale datapath multiplies integer codes only; MXINT8 and "
+                       "minifloat elements need floating per-vector scales",
                        quant::format_name(ws), quant::format_name(as));
   }
   const double bound = double(fixed_elements(ws.element).max_magnitude) * fixed_elements(as.element).max_magnitude *

@@ -45,7 +45,8 @@ namespace dlasim::hw {
 // Why the MAC lanes of `arch` cannot take operands of formats `weights` × `input`, or "" when they can. The
 // vector size and the kind of per-vector scales (integer or floating) must be the lanes'. Integer lanes take
 // signed integer elements of any width up to 8 bits (wider than the lanes in sub-steps, hw/arith.hpp
-// precision_steps), with per-vector scale codes of the scale unit's widths or none (the unit is then bypassed);
+// precision_steps) and unsigned integer elements of the lanes' width (post-ReLU activations, codes up to
+// 2^N - 1), with per-vector scale codes of the scale unit's widths or none (the unit is then bypassed);
 // floating-scale lanes take their own element widths only. A dot product of V aligned significands
 // (hw/element_fixed.hpp) must fit the lanes' 32-bit adder tree.
 std::string lanes_refusal(const quant::QuantSpec& weights, const quant::QuantSpec& input, const ArchParams& arch);

@@ -18,6 +18,8 @@ struct OperandQuantConfig {
   std::string format = "auto";           // a quant format name (mxfp4, nvfp4, ...) overriding the three above
   std::string calibrator = "max";        // activations only (quant.activations.calibrator): static calibration of a
                                          // model's coarse scales (quant::parse_calib); weights use their own max
+  bool unsigned_after_relu = false;      // activations only: post-ReLU inputs and fused-ReLU outputs of `dlasim
+                                         // run` use unsigned codes [0, 2^N - 1] (reference.md §1.2)
 };
 
 // Post-training method applied to a model's weights before quantization (reference.md §4–6; docs/models.md).

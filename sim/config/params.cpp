@@ -176,6 +176,13 @@ std::vector<ParamDecl> make_decls() {
        "How a model's static activation scales are calibrated (`dlasim eval`): `max`, `percentile` (99.99), "
        "`percentile:P`, `mse` or `entropy` (docs/quant.md, calibrators).",
        StringParam{[](Config& c) -> std::string& { return c.quant.activations.calibrator; }, false}},
+      {"quant.activations.unsigned_after_relu", "-",
+       "`dlasim run`: the design's activations that are a ReLU's output (the input of a layer after a relu = 1 "
+       "layer, chained or seeded post-ReLU, and the outputs of fused-ReLU layers) use unsigned N_a-bit codes "
+       "[0, 2^N_a - 1] (the pytorch-quantization range, reference.md §1.2) instead of the signed range; the MAC "
+       "lanes multiply signed weights by them. Needs signed integer activation elements. The 8-bit baseline "
+       "stays signed; `dlasim eval` ignores it.",
+       BoolParam{[](Config& c) -> bool& { return c.quant.activations.unsigned_after_relu; }}},
       {"quant.host_format", "-",
        "Format the PPU writes a model's MAC outputs in when host ops read them (residual Add, Softmax, "
        "LayerNorm, GELU, the logits); outputs read only by MAC layers use the activation format "
@@ -628,6 +635,12 @@ std::vector<ConfigIssue> cross_field_issues(const Config& c) {
                                         quant::format_name(specs[i]), specs[i].format().name)});
         }
       }
+    }
+    if (c.quant.activations.unsigned_after_relu && !hw::codes_are_values(specs[1].element)) {
+      issues.push_back({"quant.activations.unsigned_after_relu", {"quant.activations.format"},
+                        fmt::format("true needs signed integer activation elements (int2..int8, whose unsigned "
+                                    "codes are uint2..uint8), got {}",
+                                    quant::format_name(specs[1]))});
     }
     if ((w_float || a_float) && c.arch.scale_product_bits != 0) {
       issues.push_back({"arch.scale_product_bits", {"quant.weights.format", "quant.activations.format"},

@@ -194,6 +194,7 @@ ordered_json layer_json(const LayerStats& l) {
   j["sqnr_db"] = sig6(l.sqnr_db);
   j["saturations"] = l.saturations;
   j["zeroed_vectors"] = l.zeroed_vectors;
+  j["operands"] = l.operands;
   return j;
 }
 
@@ -278,6 +279,9 @@ ordered_json summary_json(const RunResult& r, const Config& c) {
   j["macs"] = r.design.macs;
   j["ops_per_mac"] = kOpsPerMac;
   j["ops"] = kOpsPerMac * r.design.macs;
+  ordered_json operands = ordered_json::object();  // layers of the design by operand origin (sim/operands.hpp)
+  for (const LayerStats& l : r.design.layers) operands[l.operands] = operands.value(l.operands, 0) + 1;
+  j["operands"] = operands;
   j["design"] = design_json(r.design, c.arch.clock_mhz);
   j["baseline"] = design_json(r.baseline, c.arch.clock_mhz);
   const Figures q = ratio_of(figures_of(r.design, c.arch.clock_mhz), figures_of(r.baseline, c.arch.clock_mhz));
@@ -343,7 +347,7 @@ std::string layer_extra(const std::vector<std::string>& components, const LayerS
 std::string layers_csv(const RunResult& r) {
   const std::vector<std::string> components = layer_components(r);
   std::string out =
-      "layer,macs,design_cycles,design_bound_cycles,design_utilisation,design_dram_bytes,design_stall_dram,"
+      "layer,macs,operands,design_cycles,design_bound_cycles,design_utilisation,design_dram_bytes,design_stall_dram,"
       "design_stall_gbuf,design_stall_collector_full,design_energy_pj,design_sqnr_db,design_saturations,"
       "design_zeroed_vectors,baseline_cycles,baseline_bound_cycles,baseline_utilisation,baseline_dram_bytes,"
       "baseline_stall_dram,baseline_stall_gbuf,baseline_stall_collector_full,baseline_energy_pj,baseline_sqnr_db,"
@@ -352,7 +356,8 @@ std::string layers_csv(const RunResult& r) {
   for (std::size_t i = 0; i < r.design.layers.size(); ++i) {
     const LayerStats& d = r.design.layers[i];
     const LayerStats& b = r.baseline.layers[i];
-    out += fmt::format("{},{},{},{},{:.6g},{},{},{},{},{:.6g},{:.6g},{},{},", d.name, d.macs, d.cycles, d.bound_cycles,
+    out += fmt::format("{},{},{},{},{},{:.6g},{},{},{},{},{:.6g},{:.6g},{},{},", d.name, d.macs, d.operands,
+                       d.cycles, d.bound_cycles,
                        d.utilisation, d.dram_bytes, d.stall_dram, d.stall_gbuf, d.stall_collector_full, d.energy_pj,
                        d.sqnr_db, d.saturations, d.zeroed_vectors);
     out += fmt::format("{},{},{:.6g},{},{},{},{},{:.6g},{:.6g},{},{:.6g},{:.6g}\n", b.cycles, b.bound_cycles,

@@ -55,7 +55,8 @@ ordered_json design_result_json(const DesignResult& d) {
                       {"zero_scale_products", l.zero_scale_products},
                       {"zero_psums", l.zero_psums},
                       {"gated_dots", l.gated_dots},
-                      {"gated_accumulates", l.gated_accumulates}});
+                      {"gated_accumulates", l.gated_accumulates},
+                      {"operands", l.operands}});
   }
   ordered_json counters = ordered_json::object();
   for (const auto& [k, v] : d.counters) counters[k] = v;
@@ -108,6 +109,7 @@ DesignResult baseline_result_from_json(const ordered_json& j, const Config& c) {
       s.zero_psums = l.at("zero_psums").get<uint64_t>();
       s.gated_dots = l.at("gated_dots").get<uint64_t>();
       s.gated_accumulates = l.at("gated_accumulates").get<uint64_t>();
+      s.operands = l.at("operands").get<std::string>();
       d.layers.push_back(std::move(s));
     }
   } catch (const nlohmann::json::exception& e) {

@@ -223,7 +223,7 @@ std::vector<LayerSpec> parse_layer_table(const std::string& text, const std::str
 }
 
 std::vector<LayerSpec> load_layer_table(const std::string& path) {
-  if (path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0) return load_model_layers(path);
+  if (is_model_file(path)) return load_model_layers(path);
   std::ifstream f(path);
   if (!f) throw InputError(fmt::format("{}: cannot open the layer table", path));
   std::stringstream ss;

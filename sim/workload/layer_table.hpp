@@ -53,6 +53,14 @@ struct LayerSpec {
   hw::ConvShape shape;
   bool relu = false;
   std::string weights_format, act_format;  // per-layer format overrides; empty = the design's
+  // Where the row's input comes from, set by loaders that know the graph (ONNX models, graph_known true):
+  // input_row is the row whose output (after its fused ReLU) is this row's input unchanged, -1 when no row
+  // writes it as is (the network input, a pool, a residual add); input_post_relu tells whether the input is
+  // a ReLU's output. A layer table leaves graph_known false and sim/operands.hpp applies the table rule
+  // (the previous row).
+  bool graph_known = false;
+  int64_t input_row = -1;
+  bool input_post_relu = false;
 
   // attn_qk and attn_pv: both operands are activations (the second one sits on the weight port).
   bool is_attention() const { return type == "attn_qk" || type == "attn_pv"; }

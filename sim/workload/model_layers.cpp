@@ -1,5 +1,8 @@
 #include "sim/workload/model_layers.hpp"
 
+#include <map>
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 #include "quant/onnx_import.hpp"
@@ -16,8 +19,32 @@ quant::Model load_model(const std::string& path) {
   }
 }
 
-std::vector<LayerSpec> load_model_layers(const std::string& path) {
+bool is_model_file(const std::string& path) {
+  return path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
+}
+
+namespace {
+
+// True when value `name` is non-negative by construction: written by a Relu, a Clip whose lower bound is >=
+// 0, or a MaxPool of such a value.
+bool rectified(const quant::Model& model, const std::string& name) {
+  std::size_t p = 0;
+  try {
+    p = model.producer(name);
+  } catch (const std::out_of_range&) {
+    return false;  // the graph input or a constant
+  }
+  const quant::Op& op = model.ops[p];
+  if (op.kind == quant::OpKind::relu) return true;
+  if (op.kind == quant::OpKind::clip) return op.min_value >= 0.0f;
+  return op.kind == quant::OpKind::max_pool && rectified(model, op.inputs.at(0));
+}
+
+}  // namespace
+
+std::vector<LayerSpec> load_model_layers(const std::string& path, std::vector<ModelOperands>* operands) {
   const quant::Model model = load_model(path);
+  std::map<std::string, int64_t> row_of_value;  // the value each row writes (after its fused ReLU)
   quant::Tensor zeros;
   zeros.dims = model.input_dims;
   zeros.data.assign(zeros.numel(), 0.0f);
@@ -45,7 +72,21 @@ std::vector<LayerSpec> load_model_layers(const std::string& path) {
         }
         l.type = from_softmax ? "attn_pv" : "attn_qk";
       }
-      l.relu = !matmul && fused_relu(model, op) >= 0;
+      const int64_t relu = matmul ? -1 : fused_relu(model, op);
+      l.relu = relu >= 0;
+      l.graph_known = true;
+      const auto from = row_of_value.find(op.inputs.at(0));
+      l.input_row = from == row_of_value.end() ? -1 : from->second;
+      l.input_post_relu = rectified(model, op.inputs.at(0));
+      row_of_value[l.relu ? model.ops[relu].output : op.output] = int64_t(layers.size());
+      if (operands) {
+        ModelOperands o;
+        if (!matmul) {
+          o.weights = dla_weights(op, m);
+          o.bias = op.bias.data;  // [K]: the import gives every conv and linear op one (zeros when absent)
+        }
+        operands->push_back(std::move(o));
+      }
       layers.push_back(l);
     }
   } catch (const std::invalid_argument& e) {

@@ -88,6 +88,7 @@ quant:
     scale_bits: 8
     format: int6-v32-s8-ct
     calibrator: percentile:99.9
+    unsigned_after_relu: true
   host_format: int6
   method:
     name: multipoint

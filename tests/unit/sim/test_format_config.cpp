@@ -176,3 +176,12 @@ TEST_CASE("format config: operand_spec pads per-tensor and per-channel formats t
   CHECK(operand_spec(mx, 32).float_vector_scales());
   CHECK_FALSE(a.float_vector_scales());
 }
+
+TEST_CASE("format config: unsigned_after_relu needs signed integer activation elements", "[config][formats]") {
+  const auto errors = errors_of(
+      "arch:\n  vector_size: 32\n  scale_product_bits: 0\nquant:\n  weights:\n    format: mxfp4\n  activations:\n"
+      "    format: mxfp4\n    unsigned_after_relu: true\n");
+  REQUIRE(errors.size() == 1);
+  CHECK(contains(errors[0], "quant.activations.unsigned_after_relu: true needs signed integer activation elements"));
+  CHECK(contains(errors[0], "got mxfp4"));
+}

@@ -55,6 +55,13 @@ TEST_CASE("operand cache: a stored layer loads back bit for bit and keys separat
   other = c;
   other.quant.weights.bits = 3;
   CHECK(sim::operand_key(other, l, 3) == key);
+  // The origin (sim/operands.hpp) too: a post-ReLU input, and a chained layer's upstream key.
+  sim::OperandOrigin rectified;
+  rectified.post_relu = true;
+  CHECK(sim::operand_key(c, l, 3, rectified) != key);
+  sim::OperandOrigin chained;
+  chained.chained_from = 2;
+  CHECK(sim::operand_key(c, l, 3, chained, "upstream a") != sim::operand_key(c, l, 3, chained, "upstream b"));
   // A truncated file is ignored.
   for (const auto& e : fs::directory_iterator(dir)) fs::resize_file(e.path(), fs::file_size(e.path()) / 2);
   CHECK_FALSE(sim::load_operands(dir.string(), key).has_value());
