@@ -13,7 +13,8 @@ enum class Gating {
   accumulate,  // zero detectors per lane: a zero dot or scale product isolates the dot × scale multiplier, a zero
                // partial sum skips the accumulator read-modify-write
   lane,        // accumulate + a zero flag per buffered vector and operand isolation of every multiplier: an
-               // all-zero weight or activation vector holds the lane, a zero element holds its multiplier
+               // all-zero weight or activation vector or a zero scale product holds the lane, a zero element holds
+               // its multiplier
 };
 
 struct ArchParams {

@@ -13,7 +13,7 @@ std::vector<CounterDecl> make_catalogue() {
       {"pe.mac_lane.dot", "dot products",
        "V-element dot products whose adder tree and lane pipeline switch: every busy lane-step (x precision "
        "sub-steps, zero padding taps included), less, with arch.gating = lane, the lane-steps held because the "
-       "weight or the activation vector is all zero",
+       "weight or the activation vector is all zero or the scale product is zero",
        action},
       {"pe.mac_lane.multiply", "multiplies",
        "N_w x N_a element multiplies that switch: V per counted dot product, or with arch.gating = lane only the "

@@ -67,6 +67,7 @@ struct Wave {
   uint64_t wbuf_write_bits = 0;      // summed over PEs
   uint64_t ibuf_write_bits = 0;      // summed over PEs
   uint64_t zero_vector_steps = 0;    // busy lane-steps with an all-zero weight or activation vector (MAC array)
+  uint64_t zero_psums = 0;           // busy lane-steps whose partial sum is zero (integer scale unit)
   int64_t fill_entries = 0;          // rows written into the busiest PE's weight + input buffer
   int slot = -1;                     // PE buffer slot (double buffering) holding this pass's operands
   sc_core::sc_time issued_at;        // the controller sent it (after claiming its slot)

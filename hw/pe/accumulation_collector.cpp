@@ -93,17 +93,19 @@ void AccumulationCollector::compute(Wave& wave) {
         int64_t* acc = bank.data() + (pe * depth + d) * lanes;
         for (int64_t l = 0; l < t.k_count; ++l) {
           bool sat = false;
-          const int64_t psum = scaled ? wave.psums[base + l] : int64_t{wave.dots[base + l]};
-          acc[l] = saturate(acc[l] + psum, arch_.acc_bits, &sat);
+          acc[l] = saturate(acc[l] + (scaled ? wave.psums[base + l] : int64_t{wave.dots[base + l]}), arch_.acc_bits, &sat);
           saturations += sat;
-          zero_psums += psum == 0;
+        }
+        if (!scaled) {  // the scale unit counted its zero partial sums (Wave::zero_psums)
+          const int32_t* dots = &wave.dots[base];
+          for (int64_t l = 0; l < t.k_count; ++l) zero_psums += dots[l] == 0;
         }
       }
       adds += t.k_count * t.p_count;
     }
   }
   wave.sums = bank.data();
-  count(adds, zero_psums);
+  count(adds, scaled ? wave.zero_psums : zero_psums);
   counters_.inc(saturations_, saturations);
 }
 

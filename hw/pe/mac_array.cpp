@@ -140,7 +140,11 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
     input_masks_ = VectorMasks(input, in.shape.rows, a_stride, nv, v);
     masked_job_ = &job;
   }
+  // Gating::lane holds a lane-step whose weight or activation vector is all zero or whose scale product (codes
+  // travel with the vectors; the short scale-code multiply decides before the lane) is zero.
   const bool lane_gating = arch_.gates_lane();
+  const bool code_gating = lane_gating && int_scales && layer_arch(job, arch_).has_scale_unit();
+  const int sp_shift = arch_.scale_product_shift(), sp_width = arch_.scale_product_width();
 
   const std::size_t tiles = wave.tiles.size();
   wave.dots.resize(tiles * steps * lanes);  // every element written below: idle lanes and steps get 0
@@ -154,7 +158,7 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
   }
   std::vector<const T*> lane_weights(lanes);
   std::vector<const uint64_t*> lane_masks(lanes);
-  uint64_t dots = 0, wbits = 0, abits = 0, zero_vector_steps = 0, nonzero_products = 0;
+  uint64_t dots = 0, wbits = 0, abits = 0, zero_vector_steps = 0, switched_dots = 0, nonzero_products = 0;
   for (std::size_t pe = 0; pe < tiles; ++pe) {
     const Tile& t = wave.tiles[pe];
     const int64_t g = sh.group_of(t.k0);
@@ -195,7 +199,18 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
         const bool zero_input = input_masks_.zero(amask);
         zero_vector_steps += zero_input ? t.k_count : zero_weight_lanes;
         if (lane_gating && !zero_input) {
-          for (int64_t l = 0; l < t.k_count; ++l) nonzero_products += input_masks_.both_nonzero(lane_masks[l], amask);
+          for (int64_t l = 0; l < t.k_count; ++l) {
+            if (weight_masks_.zero(lane_masks[l])) continue;
+            if (code_gating &&
+                scale_product(wave.weight_scale[wbase + l], wave.act_scale[pe * steps + step], sp_shift, sp_width) == 0) {
+              continue;
+            }
+            if (float_scales && (wave.weight_scale_f[wbase + l] == 0.0f || wave.act_scale_f[pe * steps + step] == 0.0f)) {
+              continue;
+            }
+            ++switched_dots;
+            nonzero_products += input_masks_.both_nonzero(lane_masks[l], amask);
+          }
         }
       }
       abits += t.p_count * avec_bits;
@@ -208,7 +223,7 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
   counters_.inc(lane_steps_, lane_steps);
   counters_.inc(zero_vector_steps_, zero_vector_steps);
   if (lane_gating) {
-    counters_.inc(dot_, (lane_steps - zero_vector_steps) * sub_steps);
+    counters_.inc(dot_, switched_dots * sub_steps);
     counters_.inc(multiply_, nonzero_products * sub_steps);
   } else {
     counters_.inc(dot_, dots);

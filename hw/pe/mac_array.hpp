@@ -8,8 +8,8 @@
 // Activity (ArchParams::gating): every busy lane-step is counted (pe.activity.lane_steps), and those whose weight
 // or activation vector is all zero (pe.activity.zero_vector_steps, also left in Wave::zero_vector_steps for the
 // scale unit). The dot products and element multiplies that switch are counted per the gating policy:
-// with Gating::lane an all-zero vector holds the lane and only products of two nonzero elements switch a
-// multiplier; otherwise every busy lane-step switches V multipliers.
+// with Gating::lane an all-zero vector or a zero scale product holds the lane and only products of two nonzero
+// elements switch a multiplier; otherwise every busy lane-step switches V multipliers.
 //
 // Timing: a pass starts when its operands are in the PE buffers (stall causes: `stall.dram` while its DRAM
 // data is still on the way, then `stall.gbuf` while the global buffer fills the PE buffers) and, for the first

