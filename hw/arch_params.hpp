@@ -56,7 +56,7 @@ struct ArchParams {
   int dram_latency_cycles = 100;    // request to first data (reads) / to write acknowledged (writes)
   // Watchdog (hw/top/dla.hpp): the simulation stops with an error when a DLA with unfinished jobs marks no
   // progress (hw/progress.hpp) for this many cycles; 0 = off.
-  int64_t watchdog_cycles = 1000000;
+  int watchdog_cycles = 1000000;
   // Testing only (fault injection, never set from a config): when > 0, the DRAM interface stops serving reads
   // for good once it has read at least this many bytes, so the DLA stalls and the watchdog must fire.
   uint64_t fault_stall_dram_after_bytes = 0;

@@ -73,25 +73,14 @@ hw::Gating gating_of(const std::string& name) {
 
 hw::ArchParams arch_for(const Config& c, const DesignQuant& q, const std::vector<LayerSpec>& layers, bool overrides) {
   const ArchConfig& a = c.arch;
-  hw::ArchParams p;
-  p.clock_mhz = a.clock_mhz;
-  p.pes = a.pes;
-  p.lanes = a.lanes;
-  p.vector_size = a.vector_size;
-  p.collector_depth = a.collector_depth;
-  p.collector_banks = a.collector_banks;
-  p.gating = gating_of(a.gating);
+  hw::ArchParams p = a;  // every configured parameter; below, what the design's formats and the keys derive
+  p.gating = gating_of(a.gating_policy);
   p.weight_bits = q.weights.bits();
   p.act_bits = q.activations.bits();
   p.weight_scale_bits = q.weights.vector_scale_storage_bits();
   p.act_scale_bits = q.activations.vector_scale_storage_bits();
   p.float_scales = q.weights.float_vector_scales() || q.activations.float_vector_scales();
   p.scale_product_bits = p.has_scale_unit() ? a.scale_product_bits : 0;
-  p.mac_latency_cycles = a.mac_latency_cycles;
-  p.scale_latency_cycles = a.scale_latency_cycles;
-  p.collector_latency_cycles = a.collector_latency_cycles;
-  p.ppu_outputs_per_cycle = a.ppu_outputs_per_cycle;
-  p.ppu_latency_cycles = a.ppu_latency_cycles;
   // `vectors` sizing: the configured sizes are the 8-bit baseline's; N-bit elements keep the number of vectors.
   const bool by_vectors = a.buffer_sizing == "vectors";
   const double w_ratio = by_vectors ? p.weight_bits / 8.0 : 1.0, a_ratio = by_vectors ? p.act_bits / 8.0 : 1.0;
@@ -99,16 +88,6 @@ hw::ArchParams arch_for(const Config& c, const DesignQuant& q, const std::vector
   p.input_buffer_kib = a.input_buffer_kib * a_ratio;
   p.weight_buffer_entry_bits = std::max(p.weight_bits, int(std::lround(a.weight_buffer_entry_bits * w_ratio)));
   p.input_buffer_entry_bits = std::max(p.act_bits, int(std::lround(a.input_buffer_entry_bits * a_ratio)));
-  p.weight_buffer_ports = a.weight_buffer_ports;
-  p.input_buffer_ports = a.input_buffer_ports;
-  p.buffer_write_entries_per_cycle = a.buffer_write_entries_per_cycle;
-  p.double_buffering = a.double_buffering;
-  p.gbuf_kib = a.gbuf_kib;
-  p.gbuf_banks = a.gbuf_banks;
-  p.gbuf_bank_bytes_per_cycle = a.gbuf_bank_bytes_per_cycle;
-  p.dram_bytes_per_cycle = a.dram_bytes_per_cycle;
-  p.dram_latency_cycles = a.dram_latency_cycles;
-  p.watchdog_cycles = a.watchdog_cycles;
   p.acc_bits = a.acc_bits > 0 ? a.acc_bits : auto_acc_bits(p, q, layers, overrides);
   return p;
 }

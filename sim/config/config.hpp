@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "hw/arch_params.hpp"
+
 namespace dlasim::sim {
 
 // Quantization of one operand. Elements are signed INT `bits` with the narrow symmetric range
@@ -44,36 +46,15 @@ struct QuantConfig {
   MethodConfig method;
 };
 
-struct ArchConfig {
-  double clock_mhz = 1000.0;
-  int pes = 4;
-  int lanes = 16;
-  int vector_size = 16;
-  int collector_depth = 16;
-  int collector_banks = 2;
-  int acc_bits = 0;            // 0 = auto (sized by the design and the workload's longest reduction)
-  std::string gating = "accumulate";  // none | accumulate | lane
-  int scale_product_bits = 0;  // 0 = keep the full weight_scale_bits + act_scale_bits product
-  int mac_latency_cycles = 2;
-  int scale_latency_cycles = 1;
-  int collector_latency_cycles = 1;
-  int ppu_outputs_per_cycle = 16;
-  int ppu_latency_cycles = 4;
-  double weight_buffer_kib = 32.0;
-  double input_buffer_kib = 32.0;
-  int weight_buffer_entry_bits = 128;
-  int input_buffer_entry_bits = 128;
-  int weight_buffer_ports = 16;
-  int input_buffer_ports = 1;
-  int buffer_write_entries_per_cycle = 4;
-  bool double_buffering = true;
-  std::string buffer_sizing = "bytes";  // bytes | vectors (PE buffers scale with the element bits)
-  double gbuf_kib = 1024.0;
-  int gbuf_banks = 8;
-  int gbuf_bank_bytes_per_cycle = 16;
-  double dram_bytes_per_cycle = 32.0;  // 0 = unlimited
-  int dram_latency_cycles = 100;
-  int watchdog_cycles = 1000000;  // 0 = off; else must exceed dram_latency_cycles
+// The DLA template as configured (the arch.* keys of docs/config.md): the hardware parameter struct itself, whose
+// fields the declaration table (params.cpp) points into, so each parameter is declared once, with the defaults of
+// hw::ArchParams. Not keys: the operand widths (weight_bits, act_bits, *_scale_bits, float_scales), which each
+// design derives from its formats, and the test-only fault injection. design_arch (sim/run.hpp) resolves the rest:
+// acc_bits 0 = `auto`, the gating policy named by `gating_policy`, and `buffer_sizing`.
+struct ArchConfig : hw::ArchParams {
+  ArchConfig() { acc_bits = 0; }
+  std::string gating_policy = "accumulate";  // key arch.gating: none | accumulate | lane (ArchParams::gating)
+  std::string buffer_sizing = "bytes";       // bytes | vectors (PE buffers scale with the element bits)
 };
 
 struct WorkloadConfig {
