@@ -438,7 +438,11 @@ std::unique_ptr<PreparedDesign> prepare_design(const std::string& label, const s
     const int64_t from = origins[i].chained_from;
     const quant::QTensor* up = from >= 0 ? &d->references[std::size_t(from)].output : nullptr;
     const bool codes_chained = up && same_matrix(up->shape, sh.input_matrix()) && up->spec == in_spec;
-    d->inputs.push_back(codes_chained ? *up : quant::quantize(fl[i].input.data(), sh.input_matrix(), in_spec));
+    // Per-tensor activation scales follow the design's calibrator; per-vector and block scales are max-calibrated.
+    const quant::CalibSpec calib = in_spec.granularity == quant::Granularity::per_tensor ? dq.act_calib : quant::CalibSpec{};
+    const quant::CalibSpec out_calib =
+        out_spec.granularity == quant::Granularity::per_tensor ? dq.act_calib : quant::CalibSpec{};
+    d->inputs.push_back(codes_chained ? *up : quant::quantize(fl[i].input.data(), sh.input_matrix(), in_spec, {calib}));
     hw::LayerJob job;
     job.name = layers[i].name;
     job.shape = sh;
@@ -449,7 +453,7 @@ std::unique_ptr<PreparedDesign> prepare_design(const std::string& label, const s
     job.weights_are_activations = layers[i].is_attention();
     job.output.spec = out_spec;
     const std::vector<float> out_coarse = quant::calibrate_coarse_scales(
-        fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, out_spec);
+        fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, out_spec, out_calib);
     job.output.coarse_scale = out_coarse.empty() ? 1.0f : out_coarse[0];  // MX formats have no coarse scale
     check_tiling(source, design, arch, {job});
     d->references.push_back(hw::reference_layer(job, arch, path));
@@ -590,7 +594,7 @@ void check_layer_formats(const Config& c, const std::vector<LayerSpec>& layers) 
 
 DesignQuant design_quant(const Config& c) {
   return {operand_spec(c.quant.weights, c.arch.vector_size), operand_spec(c.quant.activations, c.arch.vector_size),
-          c.quant.activations.unsigned_after_relu};
+          c.quant.activations.unsigned_after_relu, quant::parse_calib(c.quant.activations.calibrator)};
 }
 
 quant::QuantSpec unsigned_spec(const quant::QuantSpec& s) {

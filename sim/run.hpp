@@ -10,6 +10,7 @@
 #include "hw/arch_params.hpp"
 #include "hw/layer.hpp"
 #include "hw/reference.hpp"
+#include "quant/calibrate.hpp"
 #include "quant/qtensor.hpp"
 #include "sim/config/config.hpp"
 #include "sim/energy/energy_model.hpp"
@@ -26,6 +27,9 @@ struct DesignQuant {
   quant::QuantSpec weights;
   quant::QuantSpec activations;
   bool unsigned_after_relu = false;
+  // Calibrator of per-tensor activation scales (layer inputs and the PPU's output scale): the design's
+  // quant.activations.calibrator, max for the baseline (as dlasim eval does). Per-vector and block scales are max.
+  quant::CalibSpec act_calib;
 };
 
 // The unsigned variant of a signed integer element spec (intN -> uintN, range [0, 2^N - 1]); other specs as

@@ -173,8 +173,10 @@ std::vector<ParamDecl> make_decls() {
        "the layer outputs the PPU writes); see `quant.weights.format`.",
        StringParam{[](Config& c) -> std::string& { return c.quant.activations.format; }, true}},
       {"quant.activations.calibrator", "-",
-       "How a model's static activation scales are calibrated (`dlasim eval`): `max`, `percentile` (99.99), "
-       "`percentile:P`, `mse` or `entropy` (docs/quant.md, calibrators).",
+       "How per-tensor activation scales are calibrated: a model's static scales (`dlasim eval`), and in `dlasim "
+       "run` each layer's input and output scale on its synthetic tensors: `max`, `percentile` (99.99), "
+       "`percentile:P`, `mse` or `entropy` (docs/quant.md, calibrators). Per-vector and block scales are always "
+       "max; the 8-bit baseline uses max.",
        StringParam{[](Config& c) -> std::string& { return c.quant.activations.calibrator; }, false}},
       {"quant.activations.unsigned_after_relu", "-",
        "`dlasim run`: the design's activations that are a ReLU's output (the input of a layer after a relu = 1 "

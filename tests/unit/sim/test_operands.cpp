@@ -8,6 +8,7 @@
 #include <string>
 
 #include "quant/onnx_import.hpp"
+#include "quant/quantize.hpp"
 #include "sim/config/load.hpp"
 #include "sim/operand_cache.hpp"
 #include "sim/operands.hpp"
@@ -164,4 +165,32 @@ TEST_CASE("operands: an ONNX workload takes each conv and linear row's weights a
   other.weights[0] += 1.0f;
   CHECK(sim::operand_key(c, layers[0], 0, o[0], "", &model[0]) !=
         sim::operand_key(c, layers[0], 0, o[0], "", &other));
+}
+
+TEST_CASE("operands: per-tensor activation scales follow quant.activations.calibrator in the design, max in the baseline",
+          "[operands]") {
+  sim::Config c = tiny_config();
+  c.quant.activations = {4, "per_tensor", 0};
+  c.quant.activations.calibrator = "percentile:99";
+  const std::vector<sim::LayerSpec> layers = tiny_cnn();
+  const std::vector<sim::OperandOrigin> o = sim::operand_origins(layers, {});
+  const std::vector<sim::FloatLayer> fl = sim::make_float_layers(c, layers, {}, o);
+  const auto d = sim::prepare_design("d", "design", "tiny", sim::design_arch(c), sim::design_quant(c), layers, fl, o, true);
+  const auto b =
+      sim::prepare_design("b", "baseline", "tiny", sim::baseline_arch(c), sim::baseline_quant(c), layers, fl, o, false);
+  const quant::CalibSpec p99 = quant::parse_calib("percentile:99");
+  const hw::ConvShape& sh0 = layers[0].shape;
+  // The first layer's input (not chained) and every layer's PPU output scale.
+  CHECK(d->inputs[0].coarse_scales ==
+        quant::calibrate_coarse_scales(fl[0].input.data(), sh0.input_matrix(), d->inputs[0].spec, p99));
+  CHECK(b->inputs[0].coarse_scales ==
+        quant::calibrate_coarse_scales(fl[0].input.data(), sh0.input_matrix(), b->inputs[0].spec));
+  CHECK(d->inputs[0].coarse_scales != quant::calibrate_coarse_scales(fl[0].input.data(), sh0.input_matrix(),
+                                                                     d->inputs[0].spec));
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const hw::ConvShape& sh = layers[i].shape;
+    const std::vector<float> expected = quant::calibrate_coarse_scales(
+        fl[i].output.data(), {sh.out_pixels(), sh.out_c, sh.out_pixels()}, d->jobs[i].output.spec, p99);
+    CHECK(d->jobs[i].output.coarse_scale == expected[0]);
+  }
 }
