@@ -82,7 +82,8 @@ const CounterDecl& counter_decl(std::string_view name) {
   for (const CounterDecl& d : counter_catalogue()) {
     if (d.name == name) return d;
   }
-  throw std::logic_error("counter '" + std::string(name) + "' is not in the counter catalogue (hw/counter_catalogue.cpp)");
+  throw std::logic_error("counter '" + std::string(name) +
+                         "' is not in the counter catalogue (hw/counter_catalogue.cpp)");
 }
 
 std::string counter_component(std::string_view name) {

@@ -606,7 +606,7 @@ quant::QuantSpec unsigned_spec(const quant::QuantSpec& s) {
 
 DesignQuant baseline_quant(const Config& c) {
   return {operand_spec({8, "per_channel", 0, "auto"}, c.arch.vector_size),
-          operand_spec({8, "per_tensor", 0, "auto"}, c.arch.vector_size)};
+          operand_spec({8, "per_tensor", 0, "auto"}, c.arch.vector_size), false, quant::CalibSpec{}};
 }
 
 hw::ArchParams design_arch(const Config& c, const std::vector<LayerSpec>& layers) {

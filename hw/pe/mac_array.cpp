@@ -144,7 +144,6 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
   // travel with the vectors; the short scale-code multiply decides before the lane) is zero.
   const bool lane_gating = arch_.gates_lane();
   const bool code_gating = lane_gating && int_scales && layer_arch(job, arch_).has_scale_unit();
-  const int sp_shift = arch_.scale_product_shift(), sp_width = arch_.scale_product_width();
 
   const std::size_t tiles = wave.tiles.size();
   wave.dots.resize(tiles * steps * lanes);  // every element written below: idle lanes and steps get 0
@@ -199,18 +198,8 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
         const bool zero_input = input_masks_.zero(amask);
         zero_vector_steps += zero_input ? t.k_count : zero_weight_lanes;
         if (lane_gating && !zero_input) {
-          for (int64_t l = 0; l < t.k_count; ++l) {
-            if (weight_masks_.zero(lane_masks[l])) continue;
-            if (code_gating &&
-                scale_product(wave.weight_scale[wbase + l], wave.act_scale[pe * steps + step], sp_shift, sp_width) == 0) {
-              continue;
-            }
-            if (float_scales && (wave.weight_scale_f[wbase + l] == 0.0f || wave.act_scale_f[pe * steps + step] == 0.0f)) {
-              continue;
-            }
-            ++switched_dots;
-            nonzero_products += input_masks_.both_nonzero(lane_masks[l], amask);
-          }
+          count_switched_lanes(wave, wbase, pe * steps + step, lane_masks.data(), t.k_count, amask, code_gating,
+                               switched_dots, nonzero_products);
         }
       }
       abits += t.p_count * avec_bits;
@@ -231,6 +220,23 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
   }
   counters_.inc(wbuf_read_bits_, wbits);
   counters_.inc(ibuf_read_bits_, abits);
+}
+
+}  // namespace dlasim::hw
+
+namespace dlasim::hw {
+
+void MacArray::count_switched_lanes(const Wave& wave, std::size_t wbase, std::size_t astep,
+                                    const uint64_t* const* lane_masks, int64_t lanes, const uint64_t* amask,
+                                    bool code_gating, uint64_t& switched, uint64_t& nonzero_products) const {
+  const int shift = arch_.scale_product_shift(), width = arch_.scale_product_width();
+  for (int64_t l = 0; l < lanes; ++l) {
+    if (weight_masks_.zero(lane_masks[l])) continue;
+    if (code_gating && scale_product(wave.weight_scale[wbase + l], wave.act_scale[astep], shift, width) == 0) continue;
+    if (arch_.float_scales && (wave.weight_scale_f[wbase + l] == 0.0f || wave.act_scale_f[astep] == 0.0f)) continue;
+    ++switched;
+    nonzero_products += input_masks_.both_nonzero(lane_masks[l], amask);
+  }
 }
 
 }  // namespace dlasim::hw

@@ -34,8 +34,8 @@ struct Table2Row {
   double model_core_um2 = 0.0;       // dlasim: area without the global buffer (the chip has none)
 };
 
-// Simulates the three designs, each on the Table II and on the Table III operands, in one SystemC elaboration (call once per process) and prices their counters
-// with `tech`. Throws like hw::Dla and EnergyModel do.
+// Simulates the three designs, each on the Table II and on the Table III operands, in one SystemC elaboration
+// (call once per process) and prices their counters with `tech`. Throws like hw::Dla and EnergyModel do.
 std::vector<Table2Row> keller_table2(const Tech& tech);
 
 // The rows side by side with each model/paper ratio, then the absolute figures, as Markdown tables.
