@@ -1,8 +1,8 @@
 #include "sim/validation/keller5nm.hpp"
 
+#include <cmath>
 #include <deque>
 #include <memory>
-#include <cmath>
 #include <random>
 
 #include <fmt/format.h>
