@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace dlasim::hw {
 
@@ -16,6 +17,25 @@ enum class Gating {
                // all-zero weight or activation vector or a zero scale product holds the lane, a zero element holds
                // its multiplier
 };
+
+// The config name of a gating policy (arch.gating), and the policy of a name (none for an unknown one; the config
+// validation accepts only these three).
+inline const char* gating_name(Gating g) {
+  return g == Gating::lane ? "lane" : g == Gating::accumulate ? "accumulate" : "none";
+}
+inline Gating gating_of(const std::string& name) {
+  for (Gating g : {Gating::accumulate, Gating::lane}) {
+    if (name == gating_name(g)) return g;
+  }
+  return Gating::none;
+}
+
+// ⌈log2 n⌉ for n ≥ 1: the bits a sum of n terms grows by.
+inline int ceil_log2(int64_t n) {
+  int bits = 0;
+  while ((int64_t{1} << bits) < n) ++bits;
+  return bits;
+}
 
 struct ArchParams {
   double clock_mhz = 1000.0;       // MHz; sets the simulated clock period
@@ -72,11 +92,7 @@ struct ArchParams {
   }
   int scale_product_width() const { return raw_scale_product_bits() - scale_product_shift(); }
   // Dot-product width of one vector MAC: N_w + N_a + ceil(log2 V) (reference.md §2).
-  int dot_bits() const {
-    int log2v = 0;
-    while ((1 << log2v) < vector_size) ++log2v;
-    return weight_bits + act_bits + log2v;
-  }
+  int dot_bits() const { return weight_bits + act_bits + ceil_log2(vector_size); }
   // Bits of a partial sum entering the collector: the dot product times the (rounded) integer scale product.
   int psum_bits() const { return dot_bits() + (has_scale_unit() && !float_scales ? scale_product_width() : 0); }
   // Zero detectors on scale product, dot product and partial sum (Gating::accumulate and Gating::lane).

@@ -94,6 +94,21 @@ struct Wave {
 
 using WavePtr = std::shared_ptr<Wave>;
 
+// Busy lane-steps of `w` (each tile's k_count lanes × its first p_count collector entries per reduction step)
+// whose dot product is zero: the zero partial sums of a pass the scale unit does not scale. `lanes` per step.
+inline uint64_t zero_dots(const Wave& w, int lanes) {
+  uint64_t n = 0;
+  for (std::size_t pe = 0; pe < w.tiles.size(); ++pe) {
+    const Tile& t = w.tiles[pe];
+    for (int64_t step = 0; step < w.steps; ++step) {
+      if (step % w.depth >= t.p_count) continue;  // a shorter tile's idle entries
+      const int32_t* dots = &w.dots[(pe * w.steps + step) * lanes];
+      for (int64_t l = 0; l < t.k_count; ++l) n += dots[l] == 0;
+    }
+  }
+  return n;
+}
+
 // The PPU's output of one wave on its way to DRAM (codes plus per-vector output scale codes).
 struct OutputWrite {
   std::size_t layer = 0;

@@ -60,21 +60,15 @@ int auto_acc_bits(const hw::ArchParams& p, const DesignQuant& dq, const std::vec
                        q.activations.granularity == quant::Granularity::per_vector;
     const int psum = codes ? lp.psum_bits() : lp.dot_bits();
     const int64_t steps = l.shape.taps() * ((l.shape.group_in_c() + p.vector_size - 1) / p.vector_size);
-    int log2_steps = 0;
-    while ((int64_t{1} << log2_steps) < steps) ++log2_steps;
-    bits = std::max(bits, psum + log2_steps);
+    bits = std::max(bits, psum + hw::ceil_log2(steps));
   }
   return std::min(bits, 62);
-}
-
-hw::Gating gating_of(const std::string& name) {
-  return name == "lane" ? hw::Gating::lane : name == "accumulate" ? hw::Gating::accumulate : hw::Gating::none;
 }
 
 hw::ArchParams arch_for(const Config& c, const DesignQuant& q, const std::vector<LayerSpec>& layers, bool overrides) {
   const ArchConfig& a = c.arch;
   hw::ArchParams p = a;  // every configured parameter; below, what the design's formats and the keys derive
-  p.gating = gating_of(a.gating_policy);
+  p.gating = hw::gating_of(a.gating_policy);
   p.weight_bits = q.weights.bits();
   p.act_bits = q.activations.bits();
   p.weight_scale_bits = q.weights.vector_scale_storage_bits();
@@ -471,16 +465,25 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
   const EnergyModel model(tech, r.arch);
   r.area_um2 = model.area();
   const auto& decls = dla.counters().decls();
+  const auto find_counter = [&](const std::string& name) {  // decls.size() when the design has no such counter
+    std::size_t i = 0;
+    while (i < decls.size() && decls[i].name != name) ++i;
+    return i;
+  };
   const auto counter_index = [&](const std::string& name) {
-    for (std::size_t i = 0; i < decls.size(); ++i) {
-      if (decls[i].name == name) return i;
-    }
-    throw std::logic_error("no counter named " + name);
+    const std::size_t i = find_counter(name);
+    if (i == decls.size()) throw std::logic_error("no counter named " + name);
+    return i;
   };
   const std::size_t saturation_counter = counter_index("pe.collector.saturations");
   const std::size_t dram_read = counter_index("dram.read_bits"), dram_write = counter_index("dram.write_bits");
   const std::size_t stall_dram = counter_index("stall.dram"), stall_gbuf = counter_index("stall.gbuf");
   const std::size_t stall_collector = counter_index("stall.collector_full");
+  const std::size_t lane_steps = counter_index("pe.activity.lane_steps");
+  const std::size_t zero_vectors = counter_index("pe.activity.zero_vector_steps");
+  const std::size_t zero_psums = counter_index("pe.activity.zero_psums");
+  const std::size_t acc_adds = counter_index("pe.collector.acc_add"), dots = counter_index("pe.mac_lane.dot");
+  const std::size_t zero_scales = find_counter("pe.activity.zero_scale_products");  // the scale unit's, if any
   double ref_energy = 0.0, err_energy = 0.0;
   for (std::size_t i = 0; i < d.jobs.size(); ++i) {
     const hw::LayerJob& job = d.jobs[i];
@@ -518,18 +521,12 @@ void evaluate(PreparedDesign& d, const hw::Dla& dla, const std::vector<FloatLaye
     const Breakdown e = model.energy(decls, sim.counters, sim.cycles);
     s.energy_pj = e.total;
     s.energy_by_component = e.by_component;
-    const auto count = [&](const std::string& name) {  // 0 for a block the design does not have (scale unit)
-      for (std::size_t c = 0; c < decls.size(); ++c) {
-        if (decls[c].name == name) return sim.counters[c];
-      }
-      return uint64_t{0};
-    };
-    s.lane_steps = count("pe.activity.lane_steps");
-    s.zero_vector_steps = count("pe.activity.zero_vector_steps");
-    s.zero_scale_products = count("pe.activity.zero_scale_products");
-    s.zero_psums = count("pe.activity.zero_psums");
-    s.gated_accumulates = s.lane_steps - count("pe.collector.acc_add");
-    s.gated_dots = s.lane_steps * uint64_t(hw::precision_steps(job, r.arch)) - count("pe.mac_lane.dot");
+    s.lane_steps = sim.counters[lane_steps];
+    s.zero_vector_steps = sim.counters[zero_vectors];
+    s.zero_scale_products = zero_scales < decls.size() ? sim.counters[zero_scales] : 0;
+    s.zero_psums = sim.counters[zero_psums];
+    s.gated_accumulates = s.lane_steps - sim.counters[acc_adds];
+    s.gated_dots = s.lane_steps * uint64_t(hw::precision_steps(job, r.arch)) - sim.counters[dots];
     for (const auto& [component, pj] : e.by_component) r.energy_pj.by_component[component] += pj;
     r.energy_pj.total += e.total;
     const std::vector<float> deq = sim.output.dequantize();

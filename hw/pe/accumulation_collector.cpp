@@ -84,7 +84,7 @@ void AccumulationCollector::compute(Wave& wave) {
   const int lanes = arch_.lanes;
   const int64_t depth = arch_.collector_depth, jn = wave.j1 - wave.j0;
   const bool scaled = !wave.psums.empty();
-  uint64_t adds = 0, saturations = 0, zero_psums = 0;
+  uint64_t adds = 0, saturations = 0;
   for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
     const Tile& t = wave.tiles[pe];
     for (int64_t js = 0; js < jn; ++js) {
@@ -96,16 +96,12 @@ void AccumulationCollector::compute(Wave& wave) {
           acc[l] = saturate(acc[l] + (scaled ? wave.psums[base + l] : int64_t{wave.dots[base + l]}), arch_.acc_bits, &sat);
           saturations += sat;
         }
-        if (!scaled) {  // the scale unit counted its zero partial sums (Wave::zero_psums)
-          const int32_t* dots = &wave.dots[base];
-          for (int64_t l = 0; l < t.k_count; ++l) zero_psums += dots[l] == 0;
-        }
       }
       adds += t.k_count * t.p_count;
     }
   }
   wave.sums = bank.data();
-  count(adds, scaled ? wave.zero_psums : zero_psums);
+  count(adds, scaled ? wave.zero_psums : zero_dots(wave, lanes));  // a scale unit counted its own
   counters_.inc(saturations_, saturations);
 }
 

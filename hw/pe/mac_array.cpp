@@ -157,6 +157,7 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
   }
   std::vector<const T*> lane_weights(lanes);
   std::vector<const uint64_t*> lane_masks(lanes);
+  std::vector<char> lane_zero(lanes);  // the lane's weight vector is all zero
   uint64_t dots = 0, wbits = 0, abits = 0, zero_vector_steps = 0, switched_dots = 0, nonzero_products = 0;
   for (std::size_t pe = 0; pe < tiles; ++pe) {
     const Tile& t = wave.tiles[pe];
@@ -169,6 +170,7 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
         const int64_t wrow = sh.weight_row(t.k0 + l, r, s);
         lane_weights[l] = weights + wrow * w_stride + i * v;
         lane_masks[l] = weight_masks_.of(wrow, i);
+        lane_zero[l] = weight_masks_.zero(lane_masks[l]);
         if (int_scales) wave.weight_scale[wbase + l] = w_pv ? wt.vector_scale_codes[wrow * nv + i] : 1;
         if (float_scales) wave.weight_scale_f[wbase + l] = vector_scale_value(wt, wrow, i);
       }
@@ -176,7 +178,7 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
       if (float_scales) std::fill(&wave.weight_scale_f[wbase + t.k_count], &wave.weight_scale_f[wbase] + lanes, 0.0f);
       wbits += t.k_count * wvec_bits;
       int64_t zero_weight_lanes = 0;
-      for (int64_t l = 0; l < t.k_count; ++l) zero_weight_lanes += weight_masks_.zero(lane_masks[l]);
+      for (int64_t l = 0; l < t.k_count; ++l) zero_weight_lanes += lane_zero[l];
       for (int64_t d = 0; d < depth; ++d) {
         const int64_t step = (j - wave.j0) * depth + d;
         int32_t* out = &wave.dots[(pe * steps + step) * lanes];
@@ -198,8 +200,8 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
         const bool zero_input = input_masks_.zero(amask);
         zero_vector_steps += zero_input ? t.k_count : zero_weight_lanes;
         if (lane_gating && !zero_input) {
-          count_switched_lanes(wave, wbase, pe * steps + step, lane_masks.data(), t.k_count, amask, code_gating,
-                               switched_dots, nonzero_products);
+          count_switched_lanes(wave, wbase, pe * steps + step, lane_masks.data(), lane_zero.data(), t.k_count, amask,
+                               code_gating, switched_dots, nonzero_products);
         }
       }
       abits += t.p_count * avec_bits;
@@ -227,11 +229,12 @@ void MacArray::compute_dots(Wave& wave, const T* weights, const T* input, const 
 namespace dlasim::hw {
 
 void MacArray::count_switched_lanes(const Wave& wave, std::size_t wbase, std::size_t astep,
-                                    const uint64_t* const* lane_masks, int64_t lanes, const uint64_t* amask,
-                                    bool code_gating, uint64_t& switched, uint64_t& nonzero_products) const {
+                                    const uint64_t* const* lane_masks, const char* lane_zero, int64_t lanes,
+                                    const uint64_t* amask, bool code_gating, uint64_t& switched,
+                                    uint64_t& nonzero_products) const {
   const int shift = arch_.scale_product_shift(), width = arch_.scale_product_width();
   for (int64_t l = 0; l < lanes; ++l) {
-    if (weight_masks_.zero(lane_masks[l])) continue;
+    if (lane_zero[l]) continue;
     if (code_gating && scale_product(wave.weight_scale[wbase + l], wave.act_scale[astep], shift, width) == 0) continue;
     if (arch_.float_scales && (wave.weight_scale_f[wbase + l] == 0.0f || wave.act_scale_f[astep] == 0.0f)) continue;
     ++switched;

@@ -76,12 +76,13 @@ class MacArray : public sc_core::sc_module {
   std::vector<uint64_t> zero_mask_;         // the mask of a padding tap's zero vector
   int bank_ = -1;  // collector bank of the current tile set
   sc_core::sc_time idle_since_;  // end of the last issued pass
-  // Gating::lane, one input vector (mask `amask`, step index `astep`) against the tile's `lanes` weight vectors:
-  // adds the lane-steps that switch (weight vector nonzero, scale product nonzero when `code_gating`, floating
-  // scales nonzero) to `switched` and their nonzero element pairs to `nonzero_products`.
+  // Gating::lane, one input vector (mask `amask`, step index `astep`) against the tile's `lanes` weight vectors
+  // (masks `lane_masks`, all-zero flags `lane_zero`): adds the lane-steps that switch (weight vector nonzero, scale
+  // product nonzero when `code_gating`, floating scales nonzero) to `switched` and their nonzero element pairs to
+  // `nonzero_products`.
   void count_switched_lanes(const Wave& wave, std::size_t wbase, std::size_t astep, const uint64_t* const* lane_masks,
-                            int64_t lanes, const uint64_t* amask, bool code_gating, uint64_t& switched,
-                            uint64_t& nonzero_products) const;
+                            const char* lane_zero, int64_t lanes, const uint64_t* amask, bool code_gating,
+                            uint64_t& switched, uint64_t& nonzero_products) const;
 
   CounterId dot_, multiply_, lane_steps_, zero_vector_steps_, wbuf_read_bits_, ibuf_read_bits_, busy_cycles_,
       lane_cycles_, stall_collector_full_, stall_dram_, stall_gbuf_;

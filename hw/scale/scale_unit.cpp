@@ -58,15 +58,7 @@ void ScaleUnit::compute(Wave& wave) {
   if (arch_.float_scales) return compute_float(wave);
   if (!layer_arch(*wave.job, arch_).has_scale_unit()) {  // bypassed: a layer without per-vector scales
     wave.psums.assign(wave.dots.begin(), wave.dots.end());
-    wave.zero_psums = 0;
-    for (std::size_t pe = 0; pe < wave.tiles.size(); ++pe) {
-      const Tile& t = wave.tiles[pe];
-      for (int64_t step = 0; step < wave.steps; ++step) {
-        if (step % wave.depth >= t.p_count) continue;  // a shorter tile's idle entries
-        const int32_t* dots = &wave.dots[(pe * wave.steps + step) * arch_.lanes];
-        for (int64_t l = 0; l < t.k_count; ++l) wave.zero_psums += dots[l] == 0;
-      }
-    }
+    wave.zero_psums = zero_dots(wave, arch_.lanes);
     return;
   }
   const int lanes = arch_.lanes, shift = arch_.scale_product_shift(), width = arch_.scale_product_width();

@@ -75,7 +75,9 @@ std::vector<ParamDecl> make_decls() {
        "the accumulator read-modify-write. `lane`: `accumulate` plus a zero flag per buffered vector and operand "
        "isolation on every multiplier: a lane-step with an all-zero weight or activation vector holds the whole "
        "lane (dot product and scale-code multiply), and a multiplier with a zero element does not switch.",
-       EnumParam{[](Config& c) -> std::string& { return c.arch.gating_policy; }, {"none", "accumulate", "lane"}}},
+       EnumParam{[](Config& c) -> std::string& { return c.arch.gating_policy; },
+                 {hw::gating_name(hw::Gating::none), hw::gating_name(hw::Gating::accumulate),
+                  hw::gating_name(hw::Gating::lane)}}},
       {"arch.scale_product_bits", "bits",
        "Width the per-vector scale product is rounded to; 0 keeps the full "
        "`quant.weights.scale_bits + quant.activations.scale_bits` width. At most that sum.",

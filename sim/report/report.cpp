@@ -25,10 +25,6 @@ using nlohmann::ordered_json;
 
 double ratio(double design, double baseline) { return baseline != 0.0 ? design / baseline : 0.0; }
 
-const char* gating_name(hw::Gating g) {
-  return g == hw::Gating::lane ? "lane" : g == hw::Gating::accumulate ? "accumulate" : "none";
-}
-
 // Activity of a layer or a whole design as fractions of its busy lane-steps (0 when it has none).
 struct Activity {
   uint64_t lane_steps = 0, zero_vector = 0, zero_scale = 0, zero_psum = 0, gated_dots = 0, gated_accumulates = 0;
@@ -137,7 +133,7 @@ ordered_json design_json(const DesignResult& d, double clock_mhz) {
   j["utilisation"] = sig6(double(d.macs) / (double(d.cycles) * d.arch.peak_macs_per_cycle()));
   j["time_us"] = sig6(seconds * 1e6);
   j["acc_bits"] = d.arch.acc_bits;
-  j["gating"] = gating_name(d.arch.gating);
+  j["gating"] = hw::gating_name(d.arch.gating);
   j["energy_pj"] = sig6(d.energy_pj.total);
   j["energy_dynamic_pj"] = sig6(d.energy_pj.dynamic_part());
   j["energy_static_pj"] = sig6(d.energy_pj.static_part());
@@ -379,9 +375,9 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
              d.macs, r.tech_name);
   fmt::print(os, "design   {:<12} {} PEs x {} lanes x V={}, acc {} b, scale unit {}, gating {}\n", d.label, d.arch.pes,
              d.arch.lanes, d.arch.vector_size, d.arch.acc_bits, d.arch.has_scale_unit() ? "yes" : "no",
-             gating_name(d.arch.gating));
+             hw::gating_name(d.arch.gating));
   fmt::print(os, "baseline {:<12} same array, acc {} b, no scale unit, gating {}\n", b.label, b.arch.acc_bits,
-             gating_name(b.arch.gating));
+             hw::gating_name(b.arch.gating));
   const auto bandwidth = [](double v) { return v > 0.0 ? fmt::format("{:g} B/cycle", v) : std::string("unlimited"); };
   fmt::print(os, "memory   DRAM {}, {} cycles; global buffer {:g} KiB; PE buffers {:g} + {:g} KiB, {}\n",
              bandwidth(d.arch.dram_bytes_per_cycle), d.arch.dram_latency_cycles, d.arch.gbuf_kib,
@@ -421,7 +417,7 @@ void print_report(std::ostream& os, const RunResult& r, const Config& c) {
                "{:.1f}% a zero partial sum; gating ({}) held {:.1f}% of the dot products and skipped {:.1f}% of the "
                "accumulates (per layer in layers.csv)\n",
                z == &d ? "design" : "baseline", 100 * a.frac(a.zero_vector), 100 * a.frac(a.zero_scale),
-               100 * a.frac(a.zero_psum), gating_name(z->arch.gating), 100 * a.frac(a.gated_dots),
+               100 * a.frac(a.zero_psum), hw::gating_name(z->arch.gating), 100 * a.frac(a.gated_dots),
                100 * a.frac(a.gated_accumulates));
   }
   fmt::print(os, "\n");

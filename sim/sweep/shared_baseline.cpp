@@ -70,12 +70,10 @@ ordered_json design_result_json(const DesignResult& d) {
           {"layers", layers}};
 }
 
-DesignResult baseline_result_from_json(const ordered_json& j, const Config& c) {
+DesignResult baseline_result_from_json(const ordered_json& j) {
   DesignResult d;
   try {
     d.label = j.at("label").get<std::string>();
-    d.arch = baseline_arch(c);
-    d.quant = baseline_quant(c);
     d.cycles = j.at("cycles").get<uint64_t>();
     d.macs = j.at("macs").get<int64_t>();
     d.sqnr_db = j.at("sqnr_db").get<double>();
@@ -134,7 +132,7 @@ int run_sweep_point(const SweepPointArgs& a) {
     } catch (const nlohmann::json::exception& e) {
       throw InputError(a.baseline + ": " + e.what());
     }
-    shared = baseline_result_from_json(j, config);
+    shared = baseline_result_from_json(j);
     options.with_baseline = false;
   }
   RunResult result = run_workload(config, options);
@@ -143,6 +141,10 @@ int run_sweep_point(const SweepPointArgs& a) {
       throw InputError(a.baseline + ": the shared baseline ran another workload (" +
                        std::to_string(shared.layers.size()) + " layers, " + std::to_string(shared.macs) + " MACs)");
     }
+    // The point prepared (but did not simulate) its baseline: its arch (acc_bits: auto sized on this workload) and
+    // quantization are the shared baseline's.
+    shared.arch = result.baseline.arch;
+    shared.quant = result.baseline.quant;
     result.baseline = std::move(shared);
   }
   result.out_dir = a.out;

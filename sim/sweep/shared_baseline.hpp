@@ -16,8 +16,9 @@ namespace dlasim::sim {
 
 // Every result field of a design except arch and quant (derived from the config), doubles round-trip exact.
 nlohmann::ordered_json design_result_json(const DesignResult& d);
-// The inverse, with arch and quant of the baseline of `c`. Throws InputError on a malformed document.
-DesignResult baseline_result_from_json(const nlohmann::ordered_json& j, const Config& c);
+// The inverse, without arch and quant (the caller sets them: the point's own run derives the baseline's). Throws
+// InputError on a malformed document.
+DesignResult baseline_result_from_json(const nlohmann::ordered_json& j);
 
 struct SweepPointArgs {
   std::string config;

@@ -7,14 +7,10 @@
 // (docs/validation.md §1.1) and checks each is within a factor 1.5.
 #include <catch2/catch.hpp>
 
-#include <cmath>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "sweep_points.hpp"
 
 namespace {
 
@@ -38,24 +34,15 @@ constexpr double kVoltageFactor = 48.7 / 95.6;
 double chip_energy_pj(const nlohmann::json& d) {
   const nlohmann::json& area = d.at("area_by_component_um2");
   const double gbuf_share = area.value("gbuf", 0.0) / d.at("area_um2").get<double>();
-  double pj = 0;
-  for (const auto& [component, e] : d.at("energy_by_component_pj").items()) {
-    if (component.rfind("pe.", 0) == 0 || component == "ppu") pj += e.get<double>();
-    if (component == "static") pj += e.get<double>() * (1.0 - gbuf_share);
-  }
-  return pj;
+  return dlasim::validation::pe_array_energy_pj(d) +
+         d.at("energy_by_component_pj").at("static").get<double>() * (1.0 - gbuf_share);
 }
 
 }  // namespace
 
 TEST_CASE("Keller Table IV: predicted inferences/s/W and TOPS/W of INT4-VSQ and INT8") {
-  const char* dir = std::getenv("DLASIM_KELLER_TABLE4");
-  REQUIRE(dir != nullptr);
   int compared = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(dir) / "points")) {
-    std::ifstream f(entry.path() / "summary.json");
-    if (!f) continue;
-    const nlohmann::json s = nlohmann::json::parse(f);
+  for (const nlohmann::json& s : dlasim::validation::sweep_summaries("DLASIM_KELLER_TABLE4")) {
     const int64_t macs = s.at("macs").get<int64_t>();
     const bool vsq = s.at("run").get<std::string>() == "int4_vsq";
     for (const PaperRow& row : kTable4) {

@@ -5,13 +5,10 @@
 // total = everything dlasim counts, leakage included. docs/validation.md §2 shows the table this prints.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "sweep_points.hpp"
 
 namespace {
 
@@ -19,24 +16,12 @@ struct Point {
   double core = 0, total = 0;  // design / baseline energy
 };
 
-double core_energy(const nlohmann::json& d) {
-  double sum = 0;
-  for (const auto& [component, pj] : d.at("energy_by_component_pj").items()) {
-    if (component.rfind("pe.", 0) == 0 || component == "ppu") sum += pj.get<double>();
-  }
-  return sum;
-}
-
 std::map<std::string, Point> load_points() {
-  const char* dir = std::getenv("DLASIM_VSQUANT_SWEEP");
-  REQUIRE(dir != nullptr);
+  using dlasim::validation::pe_array_energy_pj;
   std::map<std::string, Point> points;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(dir) / "points")) {
-    std::ifstream f(entry.path() / "summary.json");
-    if (!f) continue;
-    const nlohmann::json s = nlohmann::json::parse(f);
+  for (const nlohmann::json& s : dlasim::validation::sweep_summaries("DLASIM_VSQUANT_SWEEP")) {
     const nlohmann::json &d = s.at("design"), &b = s.at("baseline");
-    points[s.at("run").get<std::string>()] = {core_energy(d) / core_energy(b),
+    points[s.at("run").get<std::string>()] = {pe_array_energy_pj(d) / pe_array_energy_pj(b),
                                               d.at("energy_pj").get<double>() / b.at("energy_pj").get<double>()};
   }
   return points;
